@@ -1,0 +1,74 @@
+package dev.argos.core;
+
+/**
+ * The in-process signal bus: starts the configured {@link Observer}s, runs every signal
+ * through the {@link SignalFilter}s and {@link QuarantineHook}s, and delivers it to the
+ * listeners of its topics.
+ *
+ * <h2>Topics</h2>
+ *
+ * <ul>
+ *   <li>{@value #TOPIC_SIGNAL}: every signal (not quarantine changes or Argos's own errors);
+ *   <li>{@value #TOPIC_SIGNAL}{@code :<type>}: signals of one type, e.g. {@code
+ *       argos:signal:burst};
+ *   <li>{@value #TOPIC_QUARANTINE}: a key entered or left quarantine (type {@value
+ *       Signal#TYPE_QUARANTINE});
+ *   <li>{@value #TOPIC_ERROR}: Argos's own faults (type {@value Signal#TYPE_ERROR}): an
+ *       observer, filter, hook or listener threw, or signals were dropped.
+ * </ul>
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <p>Emitting never blocks an observer: signals pass through one bounded queue (1 024 by
+ * default) to a dispatcher thread, then into one bounded queue per subscription drained on a
+ * pool of daemon threads, so a slow or blocked listener delays only itself. Each subscription
+ * sees its signals at most once, in emission order. Overflow anywhere is dropped, counted and
+ * reported on {@value #TOPIC_ERROR}. {@link #close()} is idempotent, returns within about the
+ * configured close timeout (500 ms by default) even with a blocked listener, and leaves no
+ * thread running (a listener stuck in code that ignores interrupts is the exception).
+ */
+public interface Agent extends AutoCloseable {
+  /** Every signal. */
+  String TOPIC_SIGNAL = "argos:signal";
+  /** Quarantine changes. */
+  String TOPIC_QUARANTINE = "argos:quarantine";
+  /** Argos's own faults. */
+  String TOPIC_ERROR = "argos:error";
+
+  /** Creates an agent and starts its observers. */
+  static Agent createAgent(AgentConfig config) {
+    return DefaultAgent.start(config);
+  }
+
+  /** The topic of one signal type: {@code argos:signal:<type>}. */
+  static String topicOf(String type) {
+    return TOPIC_SIGNAL + ":" + type;
+  }
+
+  /**
+   * Subscribes {@code listener} to {@code topic}.
+   *
+   * @throws IllegalArgumentException if the topic is not one of those listed above
+   * @throws IllegalStateException if the agent is closed
+   */
+  Subscription on(String topic, SignalListener listener);
+
+  /**
+   * Publishes a signal of the application's own, exactly as if an observer emitted it (source
+   * {@code "app"} when empty). Never blocks, never throws.
+   */
+  void publish(Signal signal);
+
+  /** The configured quarantine, or {@link Quarantine#none()}. */
+  Quarantine quarantine();
+
+  /**
+   * Signals dropped so far: queue overflow, flood guard, filters that threw, or full listener
+   * queues (each drop for each subscription counted once).
+   */
+  long droppedSignals();
+
+  /** Stops observers and delivery. Idempotent and bounded in time. */
+  @Override
+  void close();
+}

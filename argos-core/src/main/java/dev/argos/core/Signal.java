@@ -1,0 +1,326 @@
+package dev.argos.core;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One observation that something is (or stopped being) abnormal. Immutable and thread-safe.
+ *
+ * <p>Fields: {@link #type()} (what kind of problem, e.g. {@value #TYPE_BURST}), {@link
+ * #severity()}, {@link #timestamp()}, {@link #source()} (who emitted it: {@code "argos"} for
+ * the built-in observers), {@link #key()} (the executor, client key or resource it is about,
+ * or null), {@link #message()} (one human sentence) and {@link #data()} (JSON-friendly
+ * details, see {@code docs/signals.md}).
+ *
+ * <p>Bounds: keys are capped at {@value #MAX_KEY_LENGTH} characters, messages at {@value
+ * #MAX_MESSAGE_LENGTH}, string values in data at {@value #MAX_DATA_STRING_LENGTH}. Data values
+ * are normalised to JSON-friendly types: {@code String}, {@code Long}/{@code Integer}/other
+ * numbers, {@code Double} (NaN and infinities become null), {@code Boolean}, null, lists and
+ * string-keyed maps of those; enums become their name, durations and instants their ISO-8601
+ * text, anything else its {@code toString()}. {@link #toString()} is one line with control
+ * characters escaped, safe to log.
+ */
+public final class Signal {
+  /** An executor or the whole JVM ({@code key = "jvm"}) stopped running work on time. */
+  public static final String TYPE_EVENT_LOOP_LAG = "eventLoopLag";
+  /** The heap's live set grows, stays near the maximum, or GC eats the time. */
+  public static final String TYPE_MEMORY_PRESSURE = "memoryPressure";
+  /** A burst of requests, overall ({@code key = null}) or from one client key. */
+  public static final String TYPE_BURST = "burst";
+  /** File handles, sockets or threads running out. */
+  public static final String TYPE_RESOURCE_EXHAUSTION = "resourceExhaustion";
+  /** A change of quarantine; published on {@code argos:quarantine}, not {@code argos:signal}. */
+  public static final String TYPE_QUARANTINE = "quarantine";
+  /** Argos's own fault (an observer or listener threw, signals dropped): {@code argos:error}. */
+  public static final String TYPE_ERROR = "argosError";
+
+  /** The {@code data} field that marks the end of an episode. */
+  public static final String DATA_STATE = "state";
+  /** The value of {@value #DATA_STATE} in the signal that ends an episode. */
+  public static final String STATE_RESOLVED = "resolved";
+
+  /** Longest key kept; longer keys are truncated. */
+  public static final int MAX_KEY_LENGTH = 256;
+  /** Longest message kept. */
+  public static final int MAX_MESSAGE_LENGTH = 1024;
+  /** Longest string value kept in {@link #data()}. */
+  public static final int MAX_DATA_STRING_LENGTH = 16_384;
+  /** Most entries kept in {@link #data()} (and in each nested list or map). */
+  public static final int MAX_DATA_ENTRIES = 64;
+
+  private static final Pattern TYPE_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private final String type;
+  private final Severity severity;
+  private final Instant timestamp;
+  private final String source;
+  private final @Nullable String key;
+  private final String message;
+  private final Map<String, @Nullable Object> data;
+
+  private Signal(Builder b) {
+    this.type = b.type;
+    this.severity = b.severity;
+    this.timestamp = b.timestamp != null ? b.timestamp : Instant.now();
+    this.source = b.source;
+    this.key = b.key;
+    this.message = b.message;
+    this.data = Collections.unmodifiableMap(new LinkedHashMap<>(b.data));
+  }
+
+  /**
+   * Starts a signal of {@code type}: letters, digits, {@code . _ -}, 1 to 64 characters.
+   *
+   * @throws IllegalArgumentException if the type is not of that form
+   */
+  public static Builder builder(String type) {
+    return new Builder(type);
+  }
+
+  /** What kind of problem: {@value #TYPE_EVENT_LOOP_LAG}, {@value #TYPE_BURST}, ... */
+  public String type() {
+    return type;
+  }
+
+  public Severity severity() {
+    return severity;
+  }
+
+  /** When it was observed (defaults to the time it was built). */
+  public Instant timestamp() {
+    return timestamp;
+  }
+
+  /** Who emitted it; empty until an agent fills in the observer's name. */
+  public String source() {
+    return source;
+  }
+
+  /** The executor, client key or resource this signal is about, or null (all traffic). */
+  public @Nullable String key() {
+    return key;
+  }
+
+  /** One human sentence; may contain untrusted text, so neutralise before logging it alone. */
+  public String message() {
+    return message;
+  }
+
+  /** Details: unmodifiable, insertion-ordered, JSON-friendly values. */
+  public Map<String, @Nullable Object> data() {
+    return data;
+  }
+
+  /** True when this signal ends an episode ({@code data.state = "resolved"}). */
+  public boolean isResolved() {
+    return STATE_RESOLVED.equals(data.get(DATA_STATE));
+  }
+
+  /** A builder holding this signal's fields, to derive a changed copy. */
+  public Builder toBuilder() {
+    Builder b = new Builder(type).severity(severity).timestamp(timestamp).source(source);
+    b.key = key;
+    b.message = message;
+    b.data.putAll(data);
+    return b;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof Signal)) {
+      return false;
+    }
+    Signal s = (Signal) o;
+    return type.equals(s.type)
+        && severity == s.severity
+        && timestamp.equals(s.timestamp)
+        && source.equals(s.source)
+        && Objects.equals(key, s.key)
+        && message.equals(s.message)
+        && data.equals(s.data);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(type, severity, timestamp, source, key, message, data);
+  }
+
+  /** One line, control characters escaped, long values cut: safe to log. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(256);
+    sb.append("Signal[").append(type).append(' ').append(severity);
+    if (key != null) {
+      sb.append(" key=\"").append(SafeText.neutralise(key, 128)).append('"');
+    }
+    sb.append(" at ").append(timestamp);
+    if (!source.isEmpty()) {
+      sb.append(" from ").append(SafeText.neutralise(source, 64));
+    }
+    sb.append(": ").append(SafeText.neutralise(message, 256));
+    if (!data.isEmpty()) {
+      sb.append(" {");
+      boolean first = true;
+      for (Map.Entry<String, @Nullable Object> e : data.entrySet()) {
+        if (sb.length() > 1500) {
+          sb.append(", ...");
+          break;
+        }
+        if (!first) {
+          sb.append(", ");
+        }
+        first = false;
+        sb.append(SafeText.neutralise(e.getKey(), 64))
+            .append('=')
+            .append(SafeText.neutralise(String.valueOf(e.getValue()), 160));
+      }
+      sb.append('}');
+    }
+    return sb.append(']').toString();
+  }
+
+  /** Builds a {@link Signal}. Not thread-safe. */
+  public static final class Builder {
+    private final String type;
+    private Severity severity = Severity.WARNING;
+    private @Nullable Instant timestamp;
+    private String source = "";
+    private @Nullable String key;
+    private String message = "";
+    private final Map<String, @Nullable Object> data = new LinkedHashMap<>();
+
+    private Builder(String type) {
+      Objects.requireNonNull(type, "type");
+      if (!TYPE_PATTERN.matcher(type).matches()) {
+        throw new IllegalArgumentException(
+            "type must be 1-64 letters, digits, '.', '_' or '-' but was \""
+                + SafeText.neutralise(type, 80)
+                + "\"");
+      }
+      this.type = type;
+    }
+
+    /** Default {@link Severity#WARNING}. */
+    public Builder severity(Severity severity) {
+      this.severity = Objects.requireNonNull(severity, "severity");
+      return this;
+    }
+
+    /** Default: the time {@link #build()} is called. */
+    public Builder timestamp(Instant timestamp) {
+      this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
+      return this;
+    }
+
+    /** Default: the emitting observer's name, filled in by the agent. */
+    public Builder source(String source) {
+      this.source = SafeText.cap(Objects.requireNonNull(source, "source"), 128);
+      return this;
+    }
+
+    /** The subject (executor name, client key, resource); null for none. Capped in length. */
+    public Builder key(@Nullable String key) {
+      this.key = key == null ? null : SafeText.cap(key, MAX_KEY_LENGTH);
+      return this;
+    }
+
+    /** One human sentence. Capped in length. */
+    public Builder message(String message) {
+      this.message = SafeText.cap(Objects.requireNonNull(message, "message"), MAX_MESSAGE_LENGTH);
+      return this;
+    }
+
+    /** Adds (or replaces) one data entry; the value is normalised to a JSON-friendly type. */
+    public Builder data(String name, @Nullable Object value) {
+      Objects.requireNonNull(name, "name");
+      if (data.size() >= MAX_DATA_ENTRIES && !data.containsKey(name)) {
+        return this;
+      }
+      data.put(SafeText.cap(name, 64), normalise(value, 0));
+      return this;
+    }
+
+    /** Adds every entry of {@code values}. */
+    public Builder data(Map<String, ?> values) {
+      values.forEach(this::data);
+      return this;
+    }
+
+    /** Removes one data entry. */
+    public Builder removeData(String name) {
+      data.remove(name);
+      return this;
+    }
+
+    public Signal build() {
+      return new Signal(this);
+    }
+  }
+
+  private static @Nullable Object normalise(@Nullable Object v, int depth) {
+    if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer) {
+      return v;
+    }
+    if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      return Double.isFinite(d) ? d : null;
+    }
+    if (v instanceof Short || v instanceof Byte) {
+      return ((Number) v).intValue();
+    }
+    if (v instanceof BigInteger || v instanceof BigDecimal) {
+      return v;
+    }
+    if (v instanceof Number) {
+      return ((Number) v).doubleValue();
+    }
+    if (v instanceof CharSequence) {
+      return SafeText.cap(v.toString(), MAX_DATA_STRING_LENGTH);
+    }
+    if (v instanceof Enum<?>) {
+      return ((Enum<?>) v).name();
+    }
+    if (v instanceof Duration || v instanceof TemporalAccessor) {
+      return v.toString();
+    }
+    if (depth < 4 && v instanceof Object[]) {
+      return normalise(java.util.Arrays.asList((Object[]) v), depth);
+    }
+    if (depth < 4 && v instanceof Collection<?>) {
+      List<@Nullable Object> out = new ArrayList<>();
+      for (Object o : (Collection<?>) v) {
+        if (out.size() >= MAX_DATA_ENTRIES) {
+          break;
+        }
+        out.add(normalise(o, depth + 1));
+      }
+      return Collections.unmodifiableList(out);
+    }
+    if (depth < 4 && v instanceof Map<?, ?>) {
+      Map<String, @Nullable Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
+        if (out.size() >= MAX_DATA_ENTRIES) {
+          break;
+        }
+        out.put(SafeText.cap(String.valueOf(e.getKey()), 64), normalise(e.getValue(), depth + 1));
+      }
+      return Collections.unmodifiableMap(out);
+    }
+    return SafeText.cap(String.valueOf(v), MAX_DATA_STRING_LENGTH);
+  }
+}

@@ -1,0 +1,517 @@
+package dev.argos.core;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design notes.
+ *
+ * Flow: observers call emit() -> one bounded ArrayBlockingQueue (offer, never put) -> the
+ * "argos-dispatcher" thread runs the filters and the flood guard and routes the signal to
+ * every matching subscription's own bounded queue -> a pool of daemon "argos-listener-N"
+ * threads drains each subscription, one drain at a time per subscription (the `scheduled`
+ * flag), so each listener sees its signals in order and a blocked listener holds only its own
+ * pool thread.
+ *
+ * Pool: core 0, max maxListenerThreads, SynchronousQueue: a drain runs on an idle thread or a
+ * new one; when every thread is held (blocked listeners) the subscription waits in `starved`
+ * and is run by the next thread that frees up, or retried by the dispatcher.
+ *
+ * Errors: nothing is reported on an observer's thread (emit only counts). The dispatcher
+ * reports queue overflow and flood drops at most once per REPORT_INTERVAL per subject;
+ * listener failures are reported from the pool thread, rate-limited per subscription. Error
+ * signals go straight to argos:error subscriptions; failures of those are only logged, so an
+ * error listener cannot feed itself.
+ */
+final class SignalBus {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long FLOOD_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final int MAX_FLOOD_TYPES = 1024;
+  private static final int DRAIN_BATCH = 256;
+  private static final AtomicInteger BUS_IDS = new AtomicInteger();
+
+  private final ArrayBlockingQueue<Signal> queue;
+  private final List<SignalFilter> filters;
+  private final int listenerCapacity;
+  private final int floodLimit;
+  private final Clock clock;
+  private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
+  private final ConcurrentLinkedQueue<Sub> starved = new ConcurrentLinkedQueue<>();
+  private final ThreadPoolExecutor pool;
+  private final Thread dispatcher;
+
+  private volatile boolean accepting = true;
+  private volatile boolean stopped;
+
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder queueOverflow = new LongAdder();
+  private long queueOverflowReported;
+
+  /** Dispatcher-thread state: flood windows by type. */
+  private final Map<String, FloodWindow> floodWindows = new HashMap<>();
+
+  /** Last report time by subject, bounded. */
+  private final Map<String, Long> lastReport = new LinkedHashMap<>();
+
+  SignalBus(AgentConfig config) {
+    this.queue = new ArrayBlockingQueue<>(config.signalQueueCapacity());
+    this.filters = config.filters();
+    this.listenerCapacity = config.listenerQueueCapacity();
+    this.floodLimit = config.floodLimitPerMinute();
+    this.clock = config.clock();
+    int id = BUS_IDS.incrementAndGet();
+    this.pool =
+        new ThreadPoolExecutor(
+            0,
+            config.maxListenerThreads(),
+            2,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            daemonThreads("argos-listener-" + id + "-"));
+    this.dispatcher = new Thread(this::dispatchLoop, "argos-dispatcher-" + id);
+    this.dispatcher.setDaemon(true);
+    this.dispatcher.start();
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  // ---- emitting (any thread; never blocks, never throws) ----
+
+  SignalSink sinkFor(String defaultSource) {
+    return signal -> offer(signal, defaultSource);
+  }
+
+  void offer(@Nullable Signal signal, String defaultSource) {
+    try {
+      if (signal == null || !accepting) {
+        dropped.increment();
+        return;
+      }
+      Signal s =
+          signal.source().isEmpty() ? signal.toBuilder().source(defaultSource).build() : signal;
+      if (!queue.offer(s)) {
+        queueOverflow.increment();
+        dropped.increment();
+      }
+    } catch (Throwable t) { // never reaches the emitter
+      dropped.increment();
+    }
+  }
+
+  long dropped() {
+    return dropped.sum();
+  }
+
+  // ---- subscribing ----
+
+  Subscription subscribe(String topic, SignalListener listener) {
+    Sub sub = new Sub(topic, listener, listenerCapacity);
+    if (!accepting) {
+      throw new IllegalStateException("agent is closed");
+    }
+    subs.add(sub);
+    return sub;
+  }
+
+  // ---- the dispatcher thread ----
+
+  private void dispatchLoop() {
+    while (!stopped) {
+      try {
+        Signal s = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (s != null) {
+          dispatch(s);
+        }
+        reportQueueOverflow();
+        retryStarved();
+      } catch (InterruptedException e) {
+        if (stopped) {
+          return;
+        }
+      } catch (Throwable t) {
+        log.warn("argos: dispatcher fault, continuing", t);
+      }
+    }
+  }
+
+  private void dispatch(Signal signal) {
+    Signal s = signal;
+    boolean own = isOwnType(s.type());
+    if (!own) {
+      for (SignalFilter f : filters) {
+        Signal next;
+        try {
+          next = f.apply(s);
+        } catch (Throwable t) {
+          reportError(
+              "filterFailed",
+              "filter:" + f.getClass().getName(),
+              "signal filter " + f.getClass().getName() + " threw " + t,
+              t);
+          continue;
+        }
+        if (next == null) {
+          return;
+        }
+        s = next;
+      }
+    }
+    if (!admitFlood(s.type())) {
+      dropped.increment();
+      return;
+    }
+    route(s);
+  }
+
+  private static boolean isOwnType(String type) {
+    return Signal.TYPE_ERROR.equals(type) || Signal.TYPE_QUARANTINE.equals(type);
+  }
+
+  private void route(Signal s) {
+    Kind target;
+    if (Signal.TYPE_ERROR.equals(s.type())) {
+      target = Kind.ERROR;
+    } else if (Signal.TYPE_QUARANTINE.equals(s.type())) {
+      target = Kind.QUARANTINE;
+    } else {
+      target = Kind.SIGNAL;
+    }
+    for (Sub sub : subs) {
+      if (sub.matches(target, s.type())) {
+        enqueue(sub, s);
+      }
+    }
+  }
+
+  private void enqueue(Sub sub, Signal s) {
+    if (!sub.queue.offer(s)) {
+      sub.dropped.incrementAndGet();
+      dropped.increment();
+      if (sub.kind != Kind.ERROR) {
+        long n = sub.dropped.get();
+        reportError(
+            "listenerQueueFull",
+            "drop:" + sub.id,
+            "listener " + sub.name + " is not keeping up: " + n + " signals dropped so far",
+            null);
+      }
+      return;
+    }
+    schedule(sub);
+  }
+
+  private void schedule(Sub sub) {
+    if (sub.scheduled.compareAndSet(false, true)) {
+      try {
+        pool.execute(() -> drainLoop(sub));
+      } catch (RejectedExecutionException e) {
+        if (!stopped) {
+          starved.add(sub);
+        }
+      }
+    }
+  }
+
+  private void retryStarved() {
+    Sub sub = starved.poll();
+    if (sub != null) {
+      try {
+        pool.execute(() -> drainLoop(sub));
+      } catch (RejectedExecutionException e) {
+        if (!stopped) {
+          starved.add(sub);
+        }
+      }
+    }
+  }
+
+  private void reportQueueOverflow() {
+    long n = queueOverflow.sum();
+    if (n > queueOverflowReported) {
+      if (reportError(
+          "signalQueueFull",
+          "queue",
+          "signal queue full: " + n + " signals dropped so far (observers emit faster than delivery)",
+          null)) {
+        queueOverflowReported = n;
+      }
+    }
+  }
+
+  private boolean admitFlood(String type) {
+    long now = clock.nanoTime();
+    FloodWindow w = floodWindows.get(type);
+    if (w == null) {
+      if (floodWindows.size() >= MAX_FLOOD_TYPES) {
+        floodWindows.values().removeIf(x -> now - x.start >= FLOOD_WINDOW_NANOS);
+      }
+      String slot = floodWindows.size() >= MAX_FLOOD_TYPES ? "*" : type;
+      w = floodWindows.computeIfAbsent(slot, k -> new FloodWindow(now));
+    }
+    if (now - w.start >= FLOOD_WINDOW_NANOS) {
+      w.start = now;
+      w.count = 0;
+    }
+    if (w.count < floodLimit) {
+      w.count++;
+      return true;
+    }
+    w.dropped++;
+    reportError(
+        "floodGuard",
+        "flood:" + type,
+        "flood guard: more than "
+            + floodLimit
+            + " signals of type "
+            + type
+            + " in a minute; "
+            + w.dropped
+            + " dropped so far",
+        null);
+    return false;
+  }
+
+  // ---- delivery (pool threads) ----
+
+  private void drainLoop(Sub first) {
+    Sub sub = first;
+    while (sub != null && !stopped) {
+      drain(sub);
+      sub = starved.poll();
+    }
+  }
+
+  private void drain(Sub sub) {
+    int n = 0;
+    while (!stopped) {
+      if (!sub.active) {
+        sub.queue.clear();
+        sub.scheduled.set(false);
+        return;
+      }
+      Signal s = sub.queue.poll();
+      if (s == null) {
+        sub.scheduled.set(false);
+        // a signal may have arrived between poll and set(false); take it back if nobody did
+        if (sub.queue.isEmpty() || !sub.scheduled.compareAndSet(false, true)) {
+          return;
+        }
+        continue;
+      }
+      invoke(sub, s);
+      if (++n >= DRAIN_BATCH && !starved.isEmpty()) {
+        starved.add(sub); // still scheduled: let a waiting subscription have this thread
+        return;
+      }
+    }
+  }
+
+  private void invoke(Sub sub, Signal s) {
+    try {
+      sub.listener.onSignal(s);
+    } catch (Throwable t) {
+      long failures = sub.failures.incrementAndGet();
+      if (stopped) {
+        return;
+      }
+      if (sub.kind == Kind.ERROR) {
+        if (failures == 1) {
+          log.warn("argos: error listener {} threw; further failures are not logged", sub.name, t);
+        }
+        return;
+      }
+      reportError(
+          "listenerFailed",
+          "listener:" + sub.id,
+          "listener " + sub.name + " threw " + t + " (" + failures + " failures so far)",
+          t);
+    }
+  }
+
+  // ---- errors ----
+
+  /**
+   * Publishes an argos:error signal unless the same subject was reported within the last
+   * REPORT_INTERVAL; returns whether it was published. Safe from any thread but the observers'.
+   */
+  boolean reportError(String kind, String subject, String message, @Nullable Throwable cause) {
+    long now = clock.nanoTime();
+    synchronized (lastReport) {
+      Long last = lastReport.get(subject);
+      if (last != null && now - last < REPORT_INTERVAL_NANOS) {
+        return false;
+      }
+      if (lastReport.size() >= 4096) {
+        Iterator<String> it = lastReport.keySet().iterator();
+        it.next();
+        it.remove();
+      }
+      lastReport.put(subject, now);
+    }
+    Signal.Builder b =
+        Signal.builder(Signal.TYPE_ERROR)
+            .severity(Severity.WARNING)
+            .timestamp(clock.instant())
+            .source("argos")
+            .message(message)
+            .data("kind", kind)
+            .data("droppedTotal", dropped.sum());
+    if (cause != null) {
+      b.data("exception", cause.getClass().getName());
+      b.data("exceptionMessage", String.valueOf(cause.getMessage()));
+    }
+    Signal s = b.build();
+    log.warn("argos: {}", SafeText.neutralise(message, 512));
+    for (Sub sub : subs) {
+      if (sub.kind == Kind.ERROR) {
+        if (sub.queue.offer(s)) {
+          schedule(sub);
+        } else {
+          sub.dropped.incrementAndGet();
+          dropped.increment();
+        }
+      }
+    }
+    return true;
+  }
+
+  // ---- closing ----
+
+  /** Stops accepting, lets delivery finish until {@code deadlineNanos}, then stops threads. */
+  void close(long deadlineNanos) {
+    accepting = false;
+    while (System.nanoTime() < deadlineNanos && busy()) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+    }
+    stopped = true;
+    dispatcher.interrupt();
+    pool.shutdownNow();
+    long graceNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadlineNanos - System.nanoTime());
+    try {
+      dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(graceNanos)));
+      pool.awaitTermination(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Sub sub : subs) {
+      sub.queue.clear();
+    }
+    subs.clear();
+    starved.clear();
+  }
+
+  private boolean busy() {
+    if (!queue.isEmpty()) {
+      return true;
+    }
+    for (Sub sub : subs) {
+      if (!sub.queue.isEmpty() || sub.scheduled.get()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- types ----
+
+  private enum Kind {
+    SIGNAL,
+    QUARANTINE,
+    ERROR
+  }
+
+  private static final class FloodWindow {
+    long start;
+    int count;
+    long dropped;
+
+    FloodWindow(long start) {
+      this.start = start;
+    }
+  }
+
+  private static final AtomicLong SUB_IDS = new AtomicLong();
+
+  private final class Sub implements Subscription {
+    final long id = SUB_IDS.incrementAndGet();
+    final Kind kind;
+    final @Nullable String type;
+    final SignalListener listener;
+    final String name;
+    final ArrayBlockingQueue<Signal> queue;
+    final AtomicBoolean scheduled = new AtomicBoolean();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    volatile boolean active = true;
+
+    Sub(String topic, SignalListener listener, int capacity) {
+      if (Agent.TOPIC_SIGNAL.equals(topic)) {
+        kind = Kind.SIGNAL;
+        type = null;
+      } else if (Agent.TOPIC_ERROR.equals(topic)) {
+        kind = Kind.ERROR;
+        type = null;
+      } else if (Agent.TOPIC_QUARANTINE.equals(topic)) {
+        kind = Kind.QUARANTINE;
+        type = null;
+      } else if (topic.startsWith(Agent.TOPIC_SIGNAL + ":")) {
+        String t = topic.substring(Agent.TOPIC_SIGNAL.length() + 1);
+        Signal.builder(t); // validates the type's form
+        kind = Kind.SIGNAL;
+        type = t;
+      } else {
+        throw new IllegalArgumentException(
+            "topic must be argos:signal, argos:signal:<type>, argos:quarantine or argos:error"
+                + " but was \""
+                + SafeText.neutralise(topic, 80)
+                + "\"");
+      }
+      this.listener = listener;
+      this.name = SafeText.neutralise(listener.getClass().getName(), 120) + "@" + topic;
+      this.queue = new ArrayBlockingQueue<>(capacity);
+    }
+
+    boolean matches(Kind target, String signalType) {
+      return kind == target && (type == null || type.equals(signalType));
+    }
+
+    @Override
+    public void close() {
+      active = false;
+      subs.remove(this);
+      queue.clear();
+    }
+
+    @Override
+    public String toString() {
+      return "Subscription[" + name + "]";
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.argos.core;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A stage of the agent's signal pipeline (dedup, escalation, rate limits: see {@code
+ * argos-signals}). Filters run in order on the agent's dispatcher thread, before any
+ * listener, so they must be fast and must not block. A filter that throws is reported on
+ * {@code argos:error} and skipped for that signal.
+ */
+@FunctionalInterface
+public interface SignalFilter {
+  /** Returns the signal to deliver (the same one or a changed copy), or null to drop it. */
+  @Nullable Signal apply(Signal signal);
+}

@@ -1,0 +1,213 @@
+package dev.argos.observers;
+
+import dev.argos.core.Agent;
+import dev.argos.core.AgentConfig;
+import dev.argos.core.ManualClock;
+import dev.argos.core.Observer;
+import dev.argos.core.Signal;
+import dev.argos.core.SignalListener;
+import dev.argos.core.SignalSink;
+import dev.argos.core.Subscription;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in JVM watchdog: one daemon thread, {@code argos-sampler}, that ticks every
+ * {@code sampleRate} and runs the samplers (event-loop lag and JVM stalls, heap and GC,
+ * request bursts, resources), turning what it sees into {@link Signal}s.
+ *
+ * <p>Use it as an {@link Observer} of an {@link Agent} (the agent starts and closes it), or on
+ * its own with {@link #start()}, its signals going to the {@code onAnomaly} listeners of its
+ * {@link ArgosConfig}. Either way {@code onAnomaly} listeners get every signal, each on its own
+ * bounded queue.
+ *
+ * <p>Thread safety: every method is safe from any thread. {@link #recordRequest()} and {@link
+ * #recordRequest(String)} are the application's hot path: they read no clock, take no lock and
+ * allocate nothing. No exception thrown inside Argos reaches the caller of a hot-path method.
+ */
+public final class Argos implements Observer {
+  /** The {@link Signal#source()} of built-in signals. */
+  public static final String SOURCE = "argos";
+
+  private static final Logger log = LoggerFactory.getLogger(Argos.class);
+
+  private final ArgosConfig config;
+  private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
+  private final SamplerEngine engine;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final LongAdder requests = new LongAdder();
+  private @Nullable Agent local;
+  private boolean started;
+
+  private Argos(ArgosConfig config) {
+    this.config = config;
+    this.engine =
+        new SamplerEngine(
+            config.clock(),
+            config.sampleRate().toNanos(),
+            config.windowSize().toNanos(),
+            this::fanOut);
+  }
+
+  /** Creates an Argos with {@code config}; nothing runs until it is started. */
+  public static Argos createArgos(ArgosConfig config) {
+    return new Argos(Objects.requireNonNull(config, "config"));
+  }
+
+  /** Creates an Argos with every default ({@link ArgosConfig#defaults()}). */
+  public static Argos createArgos() {
+    return createArgos(ArgosConfig.defaults());
+  }
+
+  /** {@value #SOURCE}. */
+  @Override
+  public String name() {
+    return SOURCE;
+  }
+
+  /** The configuration it was created with. */
+  public ArgosConfig config() {
+    return config;
+  }
+
+  /**
+   * Starts sampling for standalone use: signals go to the {@code onAnomaly} listeners only.
+   * Idempotent; also safe after or before {@link #start(SignalSink)}.
+   *
+   * @throws IllegalStateException if closed
+   */
+  public Argos start() {
+    startInternal(null);
+    return this;
+  }
+
+  /** Starts sampling with signals going to {@code sink} too; called by an {@link Agent}. */
+  @Override
+  public void start(SignalSink sink) {
+    startInternal(Objects.requireNonNull(sink, "sink"));
+  }
+
+  private synchronized void startInternal(@Nullable SignalSink sink) {
+    if (closed.get()) {
+      throw new IllegalStateException("Argos is closed");
+    }
+    if (sink != null) {
+      sinks.add(sink);
+    }
+    if (started) {
+      return;
+    }
+    started = true;
+    if (!config.onAnomaly().isEmpty()) {
+      Agent bus = Agent.createAgent(AgentConfig.builder().clock(config.clock()).build());
+      for (SignalListener l : config.onAnomaly()) {
+        bus.on(Agent.TOPIC_SIGNAL, l);
+      }
+      local = bus;
+    }
+    if (!(config.clock() instanceof ManualClock)) {
+      engine.start();
+    }
+  }
+
+  /** Records one request. Hot path: no clock read, no lock, no allocation. */
+  public void recordRequest() {
+    requests.increment();
+  }
+
+  /**
+   * Records one request from {@code key} (a client address, user or API key). Hot path: no
+   * clock read, no lock, no allocation for a key already in hand; a null key counts as {@link
+   * #recordRequest()}.
+   */
+  public void recordRequest(@Nullable String key) {
+    requests.increment();
+  }
+
+  /**
+   * Watches {@code executor} (any {@link Executor}: a pool, a ForkJoinPool, a Netty event loop)
+   * under {@code name}, and signals {@code eventLoopLag} when it stops running work on time.
+   * Close the returned handle to stop watching.
+   */
+  public Subscription watch(String name, Executor executor) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(executor, "executor");
+    return () -> {};
+  }
+
+  /** The current figures of every sampler. */
+  public ArgosSnapshot snapshot() {
+    Map<String, Object> figures = new LinkedHashMap<>();
+    engine.snapshot(figures);
+    figures.put("requests.total", requests.sum());
+    for (Sampler s : engine.samplers()) {
+      try {
+        s.snapshot(figures);
+      } catch (Throwable t) {
+        log.debug("argos: sampler {} failed to snapshot", s.name(), t);
+      }
+    }
+    return new ArgosSnapshot(config.clock().instant(), figures);
+  }
+
+  /** Stops the sampler thread and every sampler; idempotent, returns within about a second. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    engine.stop(TimeUnit.MILLISECONDS.toNanos(500));
+    for (Sampler s : engine.samplers()) {
+      try {
+        s.close();
+      } catch (Throwable t) {
+        log.warn("argos: sampler {} failed to close", s.name(), t);
+      }
+    }
+    Agent bus;
+    synchronized (this) {
+      bus = local;
+      local = null;
+    }
+    if (bus != null) {
+      bus.close();
+    }
+    sinks.clear();
+  }
+
+  /** The engine, for tests in this package that drive ticks by hand. */
+  SamplerEngine engine() {
+    return engine;
+  }
+
+  private void fanOut(Signal signal) {
+    for (SignalSink sink : sinks) {
+      try {
+        sink.emit(signal);
+      } catch (Throwable t) {
+        log.debug("argos: a sink threw", t);
+      }
+    }
+    Agent bus = local;
+    if (bus != null) {
+      bus.publish(signal);
+    }
+    if (sinks.isEmpty() && Signal.TYPE_ERROR.equals(signal.type())) {
+      log.warn("argos: {}", signal);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Argos[" + config + ", started=" + started + ", closed=" + closed.get() + "]";
+  }
+}

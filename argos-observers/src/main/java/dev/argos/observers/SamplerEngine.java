@@ -1,0 +1,203 @@
+package dev.argos.observers;
+
+import dev.argos.core.Clock;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
+import dev.argos.core.SignalSink;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Design notes.
+ *
+ * Scheduling: tick k is due at start + k * period on the clock's nanoTime. The thread parks
+ * until the next due time (parkNanos may return early; the loop re-checks), so the schedule
+ * never drifts the way accumulated sleeps do. A tick that starts more than one period late
+ * skips the ticks it missed (counted in missedTicks) instead of running a catch-up burst.
+ *
+ * Isolation: each sampler runs in its own try/catch. Its first failure is reported as one
+ * argos:error signal; later failures are counted, and the sampler keeps being called (a
+ * transient fault heals by itself). The others tick on regardless.
+ *
+ * Starvation: the engine records how late each tick starts. When a tick is late by at least
+ * STARVED_PERIODS periods (and at least one second), it reports one argos:error per window:
+ * a sampler thread that cannot get CPU is itself an anomaly, and the JVM stall detector can
+ * only be as prompt as this thread.
+ */
+final class SamplerEngine {
+  private static final int STARVED_PERIODS = 10;
+  static final String THREAD_NAME = "argos-sampler";
+
+  private final Clock clock;
+  private final long periodNanos;
+  private final long windowNanos;
+  private final List<Sampler> samplers = new CopyOnWriteArrayList<>();
+  private final SignalSink sink;
+  private final Map<Sampler, AtomicLong> failures = new ConcurrentHashMap<>();
+
+  private volatile boolean running;
+  private @Nullable Thread thread;
+
+  private volatile long ticks;
+  private volatile long missedTicks;
+  private volatile long lastLatenessNanos;
+  private volatile long maxLatenessNanos;
+  private long lastStarvedReport = Long.MIN_VALUE;
+
+  SamplerEngine(Clock clock, long periodNanos, long windowNanos, SignalSink sink) {
+    this.clock = clock;
+    this.periodNanos = periodNanos;
+    this.windowNanos = windowNanos;
+    this.sink = sink;
+  }
+
+  void add(Sampler sampler) {
+    samplers.add(sampler);
+  }
+
+  List<Sampler> samplers() {
+    return samplers;
+  }
+
+  /** Starts the daemon thread; idempotent. */
+  synchronized void start() {
+    if (thread != null) {
+      return;
+    }
+    running = true;
+    Thread t = new Thread(this::loop, THREAD_NAME);
+    t.setDaemon(true);
+    t.setPriority(Math.min(Thread.MAX_PRIORITY, Thread.NORM_PRIORITY + 2));
+    thread = t;
+    t.start();
+  }
+
+  private void loop() {
+    long next = clock.nanoTime() + periodNanos;
+    while (running) {
+      long now = clock.nanoTime();
+      long wait = next - now;
+      if (wait > 0) {
+        LockSupport.parkNanos(this, wait);
+        continue;
+      }
+      long late = now - next;
+      lastLatenessNanos = late;
+      if (late > maxLatenessNanos) {
+        maxLatenessNanos = late;
+      }
+      if (late >= periodNanos) {
+        long missed = late / periodNanos;
+        missedTicks += missed;
+        next += missed * periodNanos;
+        reportStarvation(now, late);
+      }
+      runOnce(now);
+      next += periodNanos;
+    }
+  }
+
+  /** Runs every sampler once at {@code nowNanos}; the thread calls it, and so do tests. */
+  void runOnce(long nowNanos) {
+    for (Sampler s : samplers) {
+      try {
+        s.tick(nowNanos);
+      } catch (Throwable t) {
+        onFailure(s, t);
+      }
+    }
+    ticks++;
+  }
+
+  private void onFailure(Sampler s, Throwable t) {
+    if (failures.computeIfAbsent(s, k -> new AtomicLong()).getAndIncrement() == 0) {
+      emitError(
+          "samplerFailed",
+          s.name(),
+          "sampler " + s.name() + " threw " + t + "; it keeps being called, further failures counted",
+          t);
+    }
+  }
+
+  private void reportStarvation(long now, long lateNanos) {
+    long lateMs = TimeUnit.NANOSECONDS.toMillis(lateNanos);
+    if (lateNanos < STARVED_PERIODS * periodNanos || lateMs < 1000) {
+      return;
+    }
+    if (lastStarvedReport != Long.MIN_VALUE && now - lastStarvedReport < windowNanos) {
+      return;
+    }
+    lastStarvedReport = now;
+    emitError(
+        "samplerStarved",
+        THREAD_NAME,
+        "the argos-sampler thread ran " + lateMs + " ms late; detection is delayed accordingly",
+        null);
+  }
+
+  private void emitError(String kind, String subject, String message, @Nullable Throwable t) {
+    Signal.Builder b =
+        Signal.builder(Signal.TYPE_ERROR)
+            .severity(Severity.WARNING)
+            .source(Argos.SOURCE)
+            .timestamp(clock.instant())
+            .key(subject)
+            .message(message)
+            .data("kind", kind);
+    if (t != null) {
+      b.data("exception", t.getClass().getName()).data("exceptionMessage", String.valueOf(t.getMessage()));
+    }
+    sink.emit(b.build());
+  }
+
+  long ticks() {
+    return ticks;
+  }
+
+  long missedTicks() {
+    return missedTicks;
+  }
+
+  long samplerFailures() {
+    long n = 0;
+    for (AtomicLong c : failures.values()) {
+      n += c.get();
+    }
+    return n;
+  }
+
+  void snapshot(Map<String, Object> into) {
+    into.put("sampler.ticks", ticks);
+    into.put("sampler.missedTicks", missedTicks);
+    into.put("sampler.lastLatenessMs", lastLatenessNanos / 1e6);
+    into.put("sampler.maxLatenessMs", maxLatenessNanos / 1e6);
+  }
+
+  /** Stops the thread and waits for it up to {@code timeoutNanos}; idempotent. */
+  void stop(long timeoutNanos) {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+      thread = null;
+    }
+    if (t == null) {
+      return;
+    }
+    LockSupport.unpark(t);
+    try {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      t.interrupt();
+    }
+  }
+}
