@@ -43,6 +43,7 @@ public final class Argos implements Observer {
   private final ArgosConfig config;
   private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
   private final SamplerEngine engine;
+  private final GcMonitor gc;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder requests = new LongAdder();
   private @Nullable Agent local;
@@ -56,6 +57,8 @@ public final class Argos implements Observer {
             config.sampleRate().toNanos(),
             config.windowSize().toNanos(),
             this::fanOut);
+    this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
+    // samplers are registered here, in tick order: engine.add(new XxxSampler(config, gc, this::fanOut));
   }
 
   /** Creates an Argos with {@code config}; nothing runs until it is started. */
@@ -173,6 +176,7 @@ public final class Argos implements Observer {
         log.warn("argos: sampler {} failed to close", s.name(), t);
       }
     }
+    gc.close();
     Agent bus;
     synchronized (this) {
       bus = local;
@@ -187,6 +191,11 @@ public final class Argos implements Observer {
   /** The engine, for tests in this package that drive ticks by hand. */
   SamplerEngine engine() {
     return engine;
+  }
+
+  /** The GC event source shared by the samplers. */
+  GcMonitor gcMonitor() {
+    return gc;
   }
 
   private void fanOut(Signal signal) {

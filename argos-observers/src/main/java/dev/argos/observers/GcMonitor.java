@@ -1,0 +1,233 @@
+package dev.argos.observers;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design notes.
+ *
+ * One listener per GarbageCollectorMXBean turns each GC notification into a GcEvent in a small
+ * ring (CAPACITY events). Notifications arrive on a JMX thread; consumers (the stall meter, the
+ * heap sampler) read on the sampler thread with their own cursor (a sequence number), so every
+ * consumer sees every event once without the monitor knowing its consumers. GC events are rare
+ * (a few per second at most), so a monitor lock is cheap and keeps the ring simple. A consumer
+ * that falls more than CAPACITY events behind loses the oldest ones.
+ *
+ * Time: GcInfo gives start and end in milliseconds of JVM uptime; they are mapped to the
+ * System.nanoTime domain with an offset taken once at start, good to about a millisecond.
+ *
+ * Where com.sun.management is missing, available() is false and one warning is logged.
+ */
+final class GcMonitor implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GcMonitor.class);
+  static final int CAPACITY = 256;
+
+  /** One collection; times in the System.nanoTime domain (or the manual clock's, in tests). */
+  record GcEvent(
+      long seq,
+      String gcName,
+      String action,
+      String cause,
+      long startNanos,
+      long durationMs,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes) {
+    long endNanos() {
+      return startNanos + TimeUnit.MILLISECONDS.toNanos(durationMs);
+    }
+
+    /** A stop-the-world pause (not a concurrent cycle). */
+    boolean isPause() {
+      return !concurrent;
+    }
+  }
+
+  private final GcEvent[] ring = new GcEvent[CAPACITY];
+  private long lastSeq;
+  private final List<Runnable> cleanups = new ArrayList<>();
+  private final boolean available;
+
+  private GcMonitor(boolean available) {
+    this.available = available;
+  }
+
+  /** A monitor fed only by {@link #record}, for deterministic tests. */
+  static GcMonitor manual() {
+    return new GcMonitor(false);
+  }
+
+  /** A monitor listening to this JVM's collectors; never throws. */
+  static GcMonitor start() {
+    try {
+      Class.forName("com.sun.management.GarbageCollectionNotificationInfo");
+    } catch (ClassNotFoundException | LinkageError e) {
+      log.warn("argos: com.sun.management is missing; GC pauses and the live set are not observed");
+      return new GcMonitor(false);
+    }
+    GcMonitor m = new GcMonitor(true);
+    try {
+      m.listen();
+    } catch (RuntimeException | LinkageError e) {
+      log.warn("argos: cannot listen to GC notifications; GC is not observed", e);
+      m.close();
+      return new GcMonitor(false);
+    }
+    return m;
+  }
+
+  private void listen() {
+    Set<String> heapPools = new HashSet<>();
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        heapPools.add(p.getName());
+      }
+    }
+    long offsetNanos =
+        System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (!(gc instanceof NotificationEmitter)) {
+        continue;
+      }
+      NotificationEmitter emitter = (NotificationEmitter) gc;
+      NotificationListener listener =
+          (Notification n, Object handback) -> onNotification(n, heapPools, offsetNanos);
+      emitter.addNotificationListener(listener, null, null);
+      cleanups.add(
+          () -> {
+            try {
+              emitter.removeNotificationListener(listener);
+            } catch (Exception ignored) {
+              // already removed
+            }
+          });
+    }
+  }
+
+  private void onNotification(Notification n, Set<String> heapPools, long offsetNanos) {
+    try {
+      if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+        return;
+      }
+      GarbageCollectionNotificationInfo info =
+          GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+      GcInfo gi = info.getGcInfo();
+      long before = heapSum(gi.getMemoryUsageBeforeGc(), heapPools, false);
+      long after = heapSum(gi.getMemoryUsageAfterGc(), heapPools, false);
+      long max = heapSum(gi.getMemoryUsageAfterGc(), heapPools, true);
+      String name = info.getGcName();
+      String cause = info.getGcCause();
+      record(
+          name,
+          info.getGcAction(),
+          cause,
+          offsetNanos + TimeUnit.MILLISECONDS.toNanos(gi.getStartTime()),
+          gi.getDuration(),
+          isConcurrent(name, cause),
+          before,
+          after,
+          max);
+    } catch (RuntimeException e) {
+      log.debug("argos: unreadable GC notification", e);
+    }
+  }
+
+  private static long heapSum(Map<String, MemoryUsage> usage, Set<String> heapPools, boolean max) {
+    long sum = 0;
+    for (Map.Entry<String, MemoryUsage> e : usage.entrySet()) {
+      if (heapPools.isEmpty() || heapPools.contains(e.getKey())) {
+        long v = max ? e.getValue().getMax() : e.getValue().getUsed();
+        if (v > 0) {
+          sum += v;
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** Concurrent cycles (ZGC/Shenandoah "Cycles" beans, "No GC") are not pauses. */
+  static boolean isConcurrent(String gcName, String cause) {
+    return "No GC".equals(cause)
+        || gcName.endsWith("Cycles")
+        || (gcName.startsWith("GPGC") && !gcName.endsWith("Pauses"));
+  }
+
+  /** Appends one event; called by the JMX thread, or by tests. */
+  synchronized GcEvent record(
+      String gcName,
+      String action,
+      String cause,
+      long startNanos,
+      long durationMs,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes) {
+    GcEvent e =
+        new GcEvent(
+            ++lastSeq,
+            gcName,
+            action,
+            cause,
+            startNanos,
+            durationMs,
+            concurrent,
+            heapUsedBeforeBytes,
+            heapUsedAfterBytes,
+            heapMaxBytes);
+    ring[(int) (e.seq() % CAPACITY)] = e;
+    return e;
+  }
+
+  /** Events with a sequence number above {@code afterSeq}, oldest first (at most CAPACITY). */
+  synchronized List<GcEvent> since(long afterSeq) {
+    long from = Math.max(afterSeq + 1, lastSeq - CAPACITY + 1);
+    if (from > lastSeq) {
+      return List.of();
+    }
+    List<GcEvent> out = new ArrayList<>((int) (lastSeq - from + 1));
+    for (long s = from; s <= lastSeq; s++) {
+      GcEvent e = ring[(int) (s % CAPACITY)];
+      if (e != null && e.seq() == s) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** The sequence number of the newest event (0 before any). */
+  synchronized long lastSeq() {
+    return lastSeq;
+  }
+
+  /** Whether real GC notifications are observed. */
+  boolean available() {
+    return available;
+  }
+
+  @Override
+  public synchronized void close() {
+    for (Runnable r : cleanups) {
+      r.run();
+    }
+    cleanups.clear();
+  }
+}
