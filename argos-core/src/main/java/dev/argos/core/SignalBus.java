@@ -483,7 +483,12 @@ final class SignalBus {
         type = null;
       } else if (topic.startsWith(Agent.TOPIC_SIGNAL + ":")) {
         String t = topic.substring(Agent.TOPIC_SIGNAL.length() + 1);
-        Signal.builder(t); // validates the type's form
+        try {
+          Signal.builder(t); // validates the type's form
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "topic argos:signal:<type> needs a valid type: " + e.getMessage(), e);
+        }
         kind = Kind.SIGNAL;
         type = t;
       } else {

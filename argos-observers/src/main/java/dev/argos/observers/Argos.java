@@ -193,6 +193,11 @@ public final class Argos implements Observer {
     return engine;
   }
 
+  /** Where samplers emit: every sink plus the {@code onAnomaly} listeners. */
+  SignalSink out() {
+    return this::fanOut;
+  }
+
   /** The GC event source shared by the samplers. */
   GcMonitor gcMonitor() {
     return gc;

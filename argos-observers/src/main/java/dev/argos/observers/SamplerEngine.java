@@ -141,6 +141,11 @@ final class SamplerEngine {
         null);
   }
 
+  /** Test access to the starvation check, with the clock's time and a lateness. */
+  void reportStarvationForTest(long nowNanos, long lateNanos) {
+    reportStarvation(nowNanos, lateNanos);
+  }
+
   private void emitError(String kind, String subject, String message, @Nullable Throwable t) {
     Signal.Builder b =
         Signal.builder(Signal.TYPE_ERROR)
