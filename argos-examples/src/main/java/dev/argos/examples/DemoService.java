@@ -1,0 +1,257 @@
+package dev.argos.examples;
+
+import static dev.argos.core.Agent.createAgent;
+import static dev.argos.observers.Argos.createArgos;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.argos.core.Agent;
+import dev.argos.core.AgentConfig;
+import dev.argos.core.SafeText;
+import dev.argos.core.Signal;
+import dev.argos.observers.Argos;
+import dev.argos.observers.ArgosConfig;
+import dev.argos.observers.Thresholds;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A small HTTP service with Argos wired in, driven by its own load generator so that each
+ * signal happens for real, printed as it arrives. Runs about 30 seconds and exits.
+ *
+ * <p>Run it: {@code mvn -B -q -pl argos-examples -am -DskipTests compile exec:java}
+ */
+public final class DemoService {
+  private static final String FLOODER = "203.0.113.7";
+  private final long startNanos = System.nanoTime();
+  private final Map<String, LongAdder> signalsByType = new ConcurrentHashMap<>();
+  private final List<byte[]> leak = new ArrayList<>();
+
+  private DemoService() {}
+
+  public static void main(String[] args) throws Exception {
+    new DemoService().run();
+  }
+
+  private void run() throws Exception {
+    // 1. Argos watches the JVM. A 10 s window (default 60 s) so baselines form within the demo.
+    Argos argos =
+        createArgos(
+            ArgosConfig.builder()
+                .sampleRate(Duration.ofMillis(100))
+                .windowSize(Duration.ofSeconds(10))
+                .thresholds(
+                    Thresholds.builder()
+                        .eventLoopLag(Duration.ofMillis(50))
+                        .memoryGrowth(0.20)
+                        .burstMultiplier(10)
+                        .fileHandleUsage(0.90)
+                        .build())
+                .build());
+
+    // 2. The agent starts Argos and delivers its signals to listeners.
+    Agent agent = createAgent(AgentConfig.builder().observer(argos).build());
+    agent.on(Agent.TOPIC_SIGNAL, s -> print("SIGNAL", s));
+    agent.on(Agent.TOPIC_QUARANTINE, s -> print("QUARANTINE", s));
+    agent.on(Agent.TOPIC_ERROR, s -> print("ARGOS-ERROR", s));
+
+    // 3. The service: two handler threads, watched by Argos.
+    ExecutorService handlers = Executors.newFixedThreadPool(2, named("demo-handler"));
+    argos.watch("http-handlers", handlers);
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(handlers);
+    server.createContext("/hello", ex -> hello(ex, argos, agent));
+    server.createContext("/report", DemoService::slowReport);
+    server.start();
+    URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    log("service listening on " + base + "; Argos is watching (window 10 s)");
+
+    HttpClient client =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).executor(Executors.newFixedThreadPool(4, named("demo-client"))).build();
+    try {
+      phase("steady traffic: 20 clients, about 40 requests/s, for 10 s (Argos learns the baseline)");
+      traffic(client, base, 20, 40, Duration.ofSeconds(10), null, 0);
+
+      phase("one client floods: " + FLOODER + " sends about 400 requests/s for 4 s among normal traffic");
+      traffic(client, base, 20, 40, Duration.ofSeconds(4), FLOODER, 400);
+
+      phase("a handler blocks: GET /report holds an http-handlers thread for 600 ms");
+      send(client, base.resolve("/report"), "report-user");
+
+      phase("a leak: the live set grows by 8 MB every 250 ms for 6 s");
+      leak(Duration.ofSeconds(6));
+
+      phase("quiet: traffic back to normal for 4 s (episodes resolve)");
+      traffic(client, base, 20, 40, Duration.ofSeconds(4), null, 0);
+    } finally {
+      server.stop(0);
+      handlers.shutdownNow();
+      agent.close(); // closes Argos too
+    }
+    summary(argos);
+  }
+
+  // ---- the service ----
+
+  private static void hello(HttpExchange ex, Argos argos, Agent agent) throws IOException {
+    String clientKey = ex.getRequestHeaders().getFirst("X-Client");
+    if (clientKey == null) {
+      clientKey = ex.getRemoteAddress().getAddress().getHostAddress();
+    }
+    argos.recordRequest(clientKey); // hot path: no lock, no allocation
+    boolean refused = agent.quarantine().isQuarantined(clientKey); // hot path too
+    respond(ex, refused ? 429 : 200, refused ? "slow down" : "hello");
+  }
+
+  /** Blocks its handler thread: Argos reports the thread and this method while it is stuck. */
+  private static void slowReport(HttpExchange ex) throws IOException {
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600);
+    while (System.nanoTime() < until) {
+      try {
+        TimeUnit.MILLISECONDS.sleep(20); // a blocking call, e.g. JDBC, inside an event loop
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    respond(ex, 200, "report");
+  }
+
+  private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  // ---- the load generator ----
+
+  private void traffic(
+      HttpClient client, URI base, int clients, int perSecond, Duration duration, @Nullable String flooder, int flooderPerSecond)
+      throws InterruptedException {
+    long end = System.nanoTime() + duration.toNanos();
+    AtomicInteger seq = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 2);
+    Thread normal =
+        new Thread(
+            () -> {
+              pace(end, perSecond, () -> send(client, base.resolve("/hello"), "10.0.0." + (seq.incrementAndGet() % clients)));
+              done.countDown();
+            },
+            "demo-normal-traffic");
+    normal.start();
+    if (flooder != null) {
+      Thread flood =
+          new Thread(
+              () -> {
+                pace(end, flooderPerSecond, () -> send(client, base.resolve("/hello"), flooder));
+                done.countDown();
+              },
+              "demo-flood");
+      flood.start();
+    }
+    done.await();
+  }
+
+  private static void pace(long endNanos, int perSecond, Runnable request) {
+    long interval = TimeUnit.SECONDS.toNanos(1) / perSecond;
+    long next = System.nanoTime();
+    while (System.nanoTime() < endNanos) {
+      request.run();
+      next += interval;
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        try {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private static void send(HttpClient client, URI uri, String clientKey) {
+    try {
+      client.send(
+          HttpRequest.newBuilder(uri).header("X-Client", clientKey).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.discarding());
+    } catch (IOException e) {
+      // the demo's own load generator: a failed request is simply not counted
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void leak(Duration duration) throws InterruptedException {
+    long end = System.nanoTime() + duration.toNanos();
+    while (System.nanoTime() < end) {
+      leak.add(new byte[8 << 20]);
+      System.gc(); // let the GC report the live set as it grows
+      TimeUnit.MILLISECONDS.sleep(250);
+    }
+  }
+
+  // ---- output ----
+
+  private void print(String kind, Signal s) {
+    signalsByType.computeIfAbsent(s.type(), k -> new LongAdder()).increment();
+    String key = s.key() == null ? "" : " key=" + SafeText.neutralise(s.key(), 64);
+    log(String.format("%-10s %-8s %-18s%s  %s  %s", kind, s.severity(), s.type(), key,
+        SafeText.neutralise(s.message(), 160), brief(s.data())));
+  }
+
+  private static String brief(Map<String, @Nullable Object> data) {
+    Map<String, Object> shown = new TreeMap<>();
+    data.forEach((k, v) -> {
+      if (!"stack".equals(k) && v != null) {
+        shown.put(k, v instanceof Double ? String.format("%.1f", (Double) v) : v);
+      }
+    });
+    return SafeText.neutralise(shown.toString(), 300);
+  }
+
+  private void phase(String what) {
+    log("---- " + what);
+  }
+
+  private void log(String line) {
+    System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, line);
+  }
+
+  private void summary(Argos argos) {
+    log("---- done. Signals by type: " + new TreeMap<>(signalsByType));
+    log("last snapshot: " + argos.snapshot().figures());
+    leak.clear();
+  }
+
+  private static java.util.concurrent.ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,5 @@
+/** Runnable examples: start with {@link dev.argos.examples.DemoService}. */
+@NullMarked
+package dev.argos.examples;
+
+import org.jspecify.annotations.NullMarked;
