@@ -12,6 +12,8 @@ import dev.argos.core.Signal;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
+import dev.argos.signals.Dedup;
+import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -43,6 +45,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DemoService {
   private static final String FLOODER = "203.0.113.7";
+  private static final int FLOOD_THREADS = 4;
   private final long startNanos = System.nanoTime();
   private final Map<String, LongAdder> signalsByType = new ConcurrentHashMap<>();
   private final List<byte[]> leak = new ArrayList<>();
@@ -70,7 +73,14 @@ public final class DemoService {
                 .build());
 
     // 2. The agent starts Argos and delivers its signals to listeners.
-    Agent agent = createAgent(AgentConfig.builder().observer(argos).build());
+    //    A flooding client is quarantined (the default hook); repeats are deduplicated.
+    Agent agent =
+        createAgent(
+            AgentConfig.builder()
+                .observer(argos)
+                .quarantine(Quarantines.inMemory())
+                .filter(Dedup.create())
+                .build());
     agent.on(Agent.TOPIC_SIGNAL, s -> print("SIGNAL", s));
     agent.on(Agent.TOPIC_QUARANTINE, s -> print("QUARANTINE", s));
     agent.on(Agent.TOPIC_ERROR, s -> print("ARGOS-ERROR", s));
@@ -108,7 +118,7 @@ public final class DemoService {
       handlers.shutdownNow();
       agent.close(); // closes Argos too
     }
-    summary(argos);
+    summary(argos, agent);
   }
 
   // ---- the service ----
@@ -152,7 +162,7 @@ public final class DemoService {
       throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     AtomicInteger seq = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 2);
+    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 1 + FLOOD_THREADS);
     Thread normal =
         new Thread(
             () -> {
@@ -162,14 +172,16 @@ public final class DemoService {
             "demo-normal-traffic");
     normal.start();
     if (flooder != null) {
-      Thread flood =
-          new Thread(
-              () -> {
-                pace(end, flooderPerSecond, () -> send(client, base.resolve("/hello"), flooder));
-                done.countDown();
-              },
-              "demo-flood");
-      flood.start();
+      for (int t = 0; t < FLOOD_THREADS; t++) {
+        Thread flood =
+            new Thread(
+                () -> {
+                  pace(end, flooderPerSecond / FLOOD_THREADS, () -> send(client, base.resolve("/hello"), flooder));
+                  done.countDown();
+                },
+                "demo-flood-" + t);
+        flood.start();
+      }
     }
     done.await();
   }
@@ -181,7 +193,9 @@ public final class DemoService {
       request.run();
       next += interval;
       long wait = next - System.nanoTime();
-      if (wait > 0) {
+      if (wait < -TimeUnit.SECONDS.toNanos(1)) {
+        next = System.nanoTime(); // fell behind (a slow machine): do not catch up in a burst
+      } else if (wait > 0) {
         try {
           TimeUnit.NANOSECONDS.sleep(wait);
         } catch (InterruptedException e) {
@@ -240,8 +254,9 @@ public final class DemoService {
     System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, line);
   }
 
-  private void summary(Argos argos) {
+  private void summary(Argos argos, Agent agent) {
     log("---- done. Signals by type: " + new TreeMap<>(signalsByType));
+    log("quarantined now: " + agent.quarantine().size() + " key(s)");
     log("last snapshot: " + argos.snapshot().figures());
     leak.clear();
   }
