@@ -26,10 +26,12 @@ import org.slf4j.LoggerFactory;
  *       com.sun.management.UnixOperatingSystemMXBean#getOpenFileDescriptorCount}. When the
  *       directory cannot be opened because the process is out of descriptors, the count is the
  *       limit itself.
- *   <li>Sockets: on Linux only, entries whose link reads {@code socket:[...]}; skipped (-1) above
- *       {@link #SOCKET_SCAN_LIMIT} descriptors to bound the cost.
+ *   <li>Sockets: on Linux only, entries whose link reads {@code socket:[...]}, told apart on
+ *       every {@link #SOCKETS_EVERY}-th read (the last count is returned in between) and not
+ *       above {@link #SOCKET_SCAN_LIMIT} descriptors (-1), to bound the cost of one readlink per
+ *       descriptor.
  *   <li>Descriptor limit: the soft "Max open files" of {@code /proc/self/limits}, else {@code
- *       getMaxFileDescriptorCount}.
+ *       getMaxFileDescriptorCount}; limits are re-read every {@link #LIMITS_EVERY}-th read.
  *   <li>Threads: {@link ThreadMXBean#getThreadCount()}; limit: the soft "Max processes" of
  *       {@code /proc/self/limits} when finite, else the cgroup {@code pids.max} when readable and
  *       finite, else none (no ratio).
@@ -39,7 +41,11 @@ final class OsResourceProbe implements ResourceProbe {
   private static final Logger log = LoggerFactory.getLogger(OsResourceProbe.class);
 
   /** Above this many descriptors sockets are not told apart (one readlink per descriptor). */
-  static final int SOCKET_SCAN_LIMIT = 16_384;
+  static final int SOCKET_SCAN_LIMIT = 4096;
+  /** Sockets are told apart on every this many reads (a readlink per descriptor costs). */
+  static final int SOCKETS_EVERY = 5;
+  /** Limits are re-read on every this many reads (they change rarely: prlimit, cgroup edits). */
+  static final int LIMITS_EVERY = 10;
 
   private final Path fdDir;
   private final Path limitsFile;
@@ -50,22 +56,25 @@ final class OsResourceProbe implements ResourceProbe {
   private final String fdLimitSource;
   private final String threadLimitSource;
 
+  private final int socketsEvery;
+
   private long lastFdMax = -1;
   private long lastThreadsMax = -1;
-  private boolean socketsOk;
+  private long lastSockets = -1;
+  private long reads;
 
   OsResourceProbe() {
     this(Path.of("/proc/self/fd"), Path.of("/proc/self/limits"), Path.of("/proc/self/cgroup"),
-        Path.of("/sys/fs/cgroup"));
+        Path.of("/sys/fs/cgroup"), SOCKETS_EVERY);
   }
 
-  /** With other paths, for tests. */
-  OsResourceProbe(Path fdDir, Path limitsFile, Path cgroupFile, Path cgroupRoot) {
+  /** With other paths and socket cadence, for tests. */
+  OsResourceProbe(Path fdDir, Path limitsFile, Path cgroupFile, Path cgroupRoot, int socketsEvery) {
     this.fdDir = fdDir;
     this.limitsFile = limitsFile;
+    this.socketsEvery = Math.max(1, socketsEvery);
     this.threadBean = ManagementFactory.getThreadMXBean();
     this.procFd = Files.isDirectory(fdDir) && scan(false)[0] >= 0;
-    this.socketsOk = procFd;
     UnixFds ux = UnixFds.probe();
     this.unixFds = ux;
     List<String> limits = readLines(limitsFile);
@@ -110,17 +119,24 @@ final class OsResourceProbe implements ResourceProbe {
 
   @Override
   public Reading read() {
+    reads++;
+    if (reads % LIMITS_EVERY == 1) {
+      refreshLimits();
+    }
     long fdOpen = -1;
     long sockets = -1;
-    long fdMax = fdMax();
+    long fdMax = lastFdMax;
     if (procFd) {
-      long[] r = scan(socketsOk);
+      boolean withSockets = reads % socketsEvery == 1 || socketsEvery == 1;
+      long[] r = scan(withSockets);
       fdOpen = r[0];
-      sockets = r[1];
+      if (withSockets) {
+        lastSockets = r[1];
+      }
+      sockets = lastSockets;
       if (r[0] == -2) {
         // out of descriptors: the directory itself could not be opened
         fdOpen = fdMax;
-        sockets = -1;
       }
     } else if (unixFds != null) {
       fdOpen = unixFds.open(); // no /proc/self/fd: the MXBean's count
@@ -131,7 +147,7 @@ final class OsResourceProbe implements ResourceProbe {
     } catch (RuntimeException e) {
       threads = -1;
     }
-    return new Reading(fdOpen, fdMax, sockets, threads, threadsMax());
+    return new Reading(fdOpen, fdMax, sockets, threads, lastThreadsMax);
   }
 
   @Override
@@ -144,34 +160,29 @@ final class OsResourceProbe implements ResourceProbe {
     return threadLimitSource;
   }
 
-  private long fdMax() {
-    if (fdLimitSource.equals(limitsFile.toString())) {
-      long v = softLimit(readLines(limitsFile), "Max open files");
-      if (v > 0) {
-        lastFdMax = v; // limits can be changed at run time (prlimit); keep the last readable one
-      }
+  /** Re-reads the limits; a limit that cannot be read keeps its last value. */
+  private void refreshLimits() {
+    boolean fromLimitsFile = fdLimitSource.equals(limitsFile.toString());
+    boolean threadsFromLimitsFile = pidsMaxFile == null && !threadLimitSource.isEmpty();
+    List<String> lines = fromLimitsFile || threadsFromLimitsFile ? readLines(limitsFile) : List.of();
+    long v = -1;
+    if (fromLimitsFile) {
+      v = softLimit(lines, "Max open files");
     } else if (unixFds != null && !fdLimitSource.isEmpty()) {
-      long v = unixFds.max();
-      if (v > 0) {
-        lastFdMax = v;
-      }
+      v = unixFds.max();
     }
-    return lastFdMax;
-  }
-
-  private long threadsMax() {
+    if (v > 0) {
+      lastFdMax = v;
+    }
+    long t = -1;
     if (pidsMaxFile != null) {
-      long v = readPidsMax(pidsMaxFile);
-      if (v > 0) {
-        lastThreadsMax = v;
-      }
-    } else if (!threadLimitSource.isEmpty()) {
-      long v = softLimit(readLines(limitsFile), "Max processes");
-      if (v > 0) {
-        lastThreadsMax = v;
-      }
+      t = readPidsMax(pidsMaxFile);
+    } else if (threadsFromLimitsFile) {
+      t = softLimit(lines, "Max processes");
     }
-    return lastThreadsMax;
+    if (t > 0) {
+      lastThreadsMax = t;
+    }
   }
 
   /**
