@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * garbage promoted to the old generation raises the minima until a mixed or full collection drops
  * them again; a window whose minima fall by more than half the growth threshold below an earlier
  * one is compared trough to trough instead (lowest minimum from the last drop on against the
- * lowest before the first drop), so the rising flank of the saw-tooth is not taken for a leak.
+ * lowest before the first drop, as a rate over the time between them scaled to the window), so
+ * the rising flank of the saw-tooth is not taken for a leak while rising troughs still are.
  * A window shorter than the old-generation cycle cannot see the drop: see docs. Warm-up: the first window after start is never judged
  * (class loading and caches filling look like growth), and a judgement needs MIN_POINTS
  * sub-windows with collections, so the earliest growth signal comes two windows after start.
@@ -317,18 +318,32 @@ final class HeapSampler implements Sampler {
     }
     if (firstDrop > 0) {
       double before = Double.MAX_VALUE;
+      double xBefore = 0;
       for (int i = 0; i < firstDrop; i++) {
-        before = Math.min(before, ys[i]);
+        if (ys[i] < before) {
+          before = ys[i];
+          xBefore = xs[i];
+        }
       }
       double after = Double.MAX_VALUE;
+      double xAfter = 0;
       for (int i = lastDrop; i < n; i++) {
-        after = Math.min(after, ys[i]);
+        if (ys[i] < after) {
+          after = ys[i];
+          xAfter = xs[i];
+        }
       }
-      double g = (after - before) / before;
-      double slope = (after - before) / windowSeconds;
-      growth = g;
+      double dt = xAfter - xBefore;
+      if (dt < windowSeconds / 4 || before <= 0) {
+        growth = Double.NaN; // troughs too close together to give a rate
+        slopeBytesPerSecond = Double.NaN;
+        secondsToExhaustion = Double.NaN;
+        return;
+      }
+      double slope = (after - before) / dt;
+      growth = slope * windowSeconds / before;
       slopeBytesPerSecond = slope;
-      confirmedGrowth = g > 0;
+      confirmedGrowth = after > before;
       secondsToExhaustion = slope > 0 && max > 0 ? Math.max(0, (max - ys[n - 1]) / slope) : Double.NaN;
       return;
     }

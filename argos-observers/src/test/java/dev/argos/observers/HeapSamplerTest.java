@@ -127,6 +127,17 @@ class HeapSamplerTest {
   }
 
   @Test
+  void leakUnderAnOldGenerationSawToothIsStillFound() {
+    HeapSampler s = sampler();
+    // the same saw-tooth, but the live set under it grows 2 MB/s: the troughs rise
+    run(s, 300, 200, t -> 300 * MB + t * 2 * MB / 1000 + (t % 40_000) * 3 * MB / 2000 + noise(80 * MB), 10);
+    List<Signal> growth = reason("growth");
+    assertThat(growth).isNotEmpty();
+    assertThat(growth.get(0).severity()).isEqualTo(Severity.WARNING);
+    assertThat((Double) growth.get(0).data().get("slopeBytesPerSecond")).isBetween(1.0 * MB, 3.0 * MB);
+  }
+
+  @Test
   void steadyLiveSetWithHeavyYoungChurnDoesNotFire() {
     HeapSampler s = sampler();
     run(s, 400, 100, t -> 200 * MB + noise(150 * MB), 3);
