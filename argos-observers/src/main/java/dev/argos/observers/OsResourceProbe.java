@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 final class OsResourceProbe implements ResourceProbe {
   private static final Logger log = LoggerFactory.getLogger(OsResourceProbe.class);
+  private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
   /** Above this many descriptors sockets are not told apart (one readlink per descriptor). */
   static final int SOCKET_SCAN_LIMIT = 4096;
@@ -104,16 +107,27 @@ final class OsResourceProbe implements ResourceProbe {
     this.lastThreadsMax = procMax > 0 ? procMax : (pids != null ? readPidsMax(pids) : -1);
 
     if (!procFd && unixFds == null) {
-      log.warn("argos: open file descriptors cannot be read on this platform; "
-          + "resourceExhaustion for fileHandles and sockets is off");
+      once("argos: open file descriptors cannot be read on this platform; "
+          + "resourceExhaustion for fileHandles and sockets is off", true);
     } else if (fdMax <= 0) {
-      log.warn("argos: the file descriptor limit cannot be read; fileHandles usage is not computed");
+      once("argos: the file descriptor limit cannot be read; fileHandles usage is not computed", true);
     }
     if (!procFd && unixFds != null) {
-      log.info("argos: sockets cannot be told apart from other descriptors here; sockets are not observed");
+      once("argos: sockets cannot be told apart from other descriptors here; sockets are not observed", false);
     }
     if (threadSource.isEmpty()) {
-      log.info("argos: no finite thread limit (Max processes, cgroup pids.max); threads usage is not computed");
+      once("argos: no finite thread limit (Max processes, cgroup pids.max); threads usage is not computed", false);
+    }
+  }
+
+  /** Logs each message once per JVM, however many Argos instances probe. */
+  private static void once(String message, boolean warn) {
+    if (LOGGED.add(message)) {
+      if (warn) {
+        log.warn(message);
+      } else {
+        log.info(message);
+      }
     }
   }
 
