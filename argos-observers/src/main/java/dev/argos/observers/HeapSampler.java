@@ -1,9 +1,16 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
+import dev.argos.core.ManualClock;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +22,10 @@ import org.jspecify.annotations.Nullable;
  *
  * Input: the GC events of the shared GcMonitor (heap used after each collection, heap max, pause
  * duration), read with our own cursor each tick. No listener of our own, no MXBean call per tick.
+ * Degraded mode, where com.sun.management (and so GC notifications) is missing: the standard
+ * collector MXBeans are polled each tick; when their counts move, the heap pools' usage after
+ * their last collection and the added collection time make one pseudo-event. Coarser (several
+ * collections between two ticks count as one figure) but the same detectors run.
  *
  * Windows: the window (ArgosConfig.windowSize) is cut into SUB_WINDOWS sub-windows aligned on the
  * first tick. Each sub-window keeps, in a ring of fixed size, the number of collections, the
@@ -92,6 +103,12 @@ final class HeapSampler implements Sampler {
   private final PressureEpisode usageEpisode = new PressureEpisode();
   private final PressureEpisode overheadEpisode = new PressureEpisode();
 
+  private final List<GarbageCollectorMXBean> collectors;
+  private final List<MemoryPoolMXBean> heapPools;
+  private final boolean polling;
+  private long polledCount = -1;
+  private long polledTimeMs;
+
   private long seq;
   private boolean started;
   private long originNanos;
@@ -110,6 +127,14 @@ final class HeapSampler implements Sampler {
   private volatile long gcEvents;
 
   HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink) {
+    this(config, gc, sink, !gc.available() && !(config.clock() instanceof ManualClock));
+  }
+
+  /**
+   * With {@code pollMxBeans}, GC figures come from polling the standard collector and pool
+   * MXBeans instead of GC notifications: the degraded mode where com.sun.management is missing.
+   */
+  HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink, boolean pollMxBeans) {
     this.clock = config.clock();
     this.thresholds = config.thresholds();
     this.gc = gc;
@@ -119,6 +144,25 @@ final class HeapSampler implements Sampler {
     this.leakHorizonNanos = Math.max(TimeUnit.HOURS.toNanos(1), 10 * windowNanos);
     Arrays.fill(bucketIndex, -1);
     this.seq = gc.lastSeq();
+    List<GarbageCollectorMXBean> beans = new ArrayList<>();
+    List<MemoryPoolMXBean> pools = new ArrayList<>();
+    boolean polling = false;
+    if (pollMxBeans) {
+      try {
+        beans.addAll(ManagementFactory.getGarbageCollectorMXBeans());
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (p.getType() == MemoryType.HEAP && p.getCollectionUsage() != null) {
+            pools.add(p);
+          }
+        }
+        polling = !beans.isEmpty() && !pools.isEmpty();
+      } catch (RuntimeException | LinkageError e) {
+        polling = false;
+      }
+    }
+    this.collectors = List.copyOf(beans);
+    this.heapPools = List.copyOf(pools);
+    this.polling = polling;
   }
 
   @Override
@@ -152,6 +196,8 @@ final class HeapSampler implements Sampler {
       }
       eventsSeen += events.size();
       gcEvents = eventsSeen;
+    } else if (polling && poll(idx)) {
+      // degraded mode: a collection seen through the MXBeans
     } else if (idx == lastEvaluatedIndex) {
       // nothing new and still in the same sub-window: figures cannot have changed much; the
       // overhead denominator grows within a sub-window, which only lowers it (judged next time)
@@ -159,6 +205,61 @@ final class HeapSampler implements Sampler {
     }
     lastEvaluatedIndex = idx;
     evaluate(nowNanos, idx);
+  }
+
+  /**
+   * Degraded mode: when the collectors' counts moved since the last tick, records one
+   * pseudo-event (the pools' usage after their last collection, the pause time added). True when
+   * there was one. Concurrent cycle beans do not count as pause time.
+   */
+  private boolean poll(long idx) {
+    long count = 0;
+    long timeMs = 0;
+    for (GarbageCollectorMXBean b : collectors) {
+      long c = b.getCollectionCount();
+      if (c > 0) {
+        count += c;
+      }
+      long t = b.getCollectionTime();
+      if (t > 0 && !GcMonitor.isConcurrent(b.getName(), "")) {
+        timeMs += t;
+      }
+    }
+    if (polledCount < 0 || count == polledCount) {
+      if (polledCount < 0) {
+        polledCount = count;
+        polledTimeMs = timeMs;
+      }
+      return false;
+    }
+    long n = count - polledCount;
+    long pauseMs = Math.max(0, timeMs - polledTimeMs);
+    polledCount = count;
+    polledTimeMs = timeMs;
+    long after = 0;
+    long max = 0;
+    for (MemoryPoolMXBean p : heapPools) {
+      MemoryUsage u = p.getCollectionUsage();
+      if (u != null && u.getUsed() > 0) {
+        after += u.getUsed();
+      }
+      long m = p.getUsage().getMax();
+      if (m > 0) {
+        max += m;
+      }
+    }
+    int slot = slot(idx);
+    bucketCount[slot] += (int) Math.min(Integer.MAX_VALUE, n);
+    if (after > 0 && after < bucketMinAfter[slot]) {
+      bucketMinAfter[slot] = after;
+    }
+    bucketPauseMs[slot] += pauseMs;
+    if (max > 0) {
+      heapMaxBytes = max;
+    }
+    eventsSeen += n;
+    gcEvents = eventsSeen;
+    return true;
   }
 
   /** The ring slot of sub-window {@code idx}, cleared when it held an older sub-window. */
@@ -465,7 +566,7 @@ final class HeapSampler implements Sampler {
     putIfNumber(into, "gc.overhead", gcOverhead);
     into.put("gc.countInWindow", gcCountInWindow);
     into.put("gc.events", gcEvents);
-    into.put("gc.observed", gc.available());
+    into.put("gc.observed", gc.available() || polling);
   }
 
   private static void putIfNumber(Map<String, Object> into, String name, double v) {
