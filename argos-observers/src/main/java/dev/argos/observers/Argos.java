@@ -59,6 +59,8 @@ public final class Argos implements Observer {
             this::fanOut);
     this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
     // samplers are registered here, in tick order: engine.add(new XxxSampler(config, gc, this::fanOut));
+    engine.add(new HeapSampler(config, gc, this::fanOut));
+    engine.add(new ResourceSampler(config, this::fanOut));
   }
 
   /** Creates an Argos with {@code config}; nothing runs until it is started. */
