@@ -297,7 +297,14 @@ final class BurstSampler implements Sampler {
         continue;
       }
       keys[s] = k;
-      if (perSecond(c, dur) >= level * (1 - EPS) || keyEpisodes.containsKey(k)) {
+      // heavy keys do not teach the typical rate: keys in an episode younger than the window,
+      // and keys at the firing level once there is a typical rate to fire against
+      Episode ep = keyEpisodes.get(k);
+      boolean heavy =
+          ep != null
+              ? now - ep.start < windowNanos
+              : typicalSeeded && perSecond(c, dur) >= level * (1 - EPS);
+      if (heavy) {
         heavyCount += c;
         heavyKeys++;
       }
@@ -306,7 +313,7 @@ final class BurstSampler implements Sampler {
 
     // judged against the level as just learned; a key is judged once the overall detector is
     // warm and the typical per-key rate has been learned over at least two epochs
-    if (warm && typicalSeeded && typicalLearnedNanos >= 3 * shortNanos / 2) {
+    if (keysWarm()) {
       judgeKeys(now, keys, dur, keyLevel(), epochTotal);
     }
     for (int s = 0; s < RequestRecorder.WATCH; s++) {
@@ -354,6 +361,10 @@ final class BurstSampler implements Sampler {
     typicalLearnedNanos += dur;
     double alpha = Math.min(1, Math.max((double) dur / windowNanos, (double) dur / typicalLearnedNanos));
     typical += alpha * (sample - typical);
+  }
+
+  private boolean keysWarm() {
+    return warm && typicalSeeded && typicalLearnedNanos >= 3 * shortNanos / 2;
   }
 
   private double keyLevel() {
@@ -500,6 +511,7 @@ final class BurstSampler implements Sampler {
     f.rate = shortRate;
     f.baseline = baseline;
     f.warm = warm;
+    f.keysWarm = keysWarm();
     f.bursting = overall != null;
     f.typical = typical;
     f.keyLevel = keyLevel();
@@ -556,6 +568,7 @@ final class BurstSampler implements Sampler {
     into.put("requests.windowMs", ms(shortNanos));
     into.put("requests.warm", f.warm);
     into.put("requests.burst", f.bursting);
+    into.put("requests.keys.warm", f.keysWarm);
     into.put("requests.keys.typicalRate", round(f.typical));
     into.put("requests.keys.thresholdRate", round(f.keyLevel));
     into.put("requests.keys.distinct", f.distinct);
@@ -572,6 +585,7 @@ final class BurstSampler implements Sampler {
     double rate;
     double baseline;
     boolean warm;
+    boolean keysWarm;
     boolean bursting;
     double typical;
     double keyLevel;
