@@ -147,7 +147,7 @@ final class BurstSampler implements Sampler {
     if (now - epochStart >= shortNanos - periodNanos / 2) {
       endEpoch(now, total);
     }
-    publish(total, shortRate);
+    publish(shortRate);
   }
 
   // ---------------------------------------------------------------- overall
@@ -335,7 +335,7 @@ final class BurstSampler implements Sampler {
   /** Linear counting on row 0 (saturates at about width x ln(2 x width)). */
   private long distinctKeys(long zeros, long keyed) {
     int w = rec.width();
-    double z = Math.max(0.5, zeros);
+    double z = Math.max(0.5, (double) zeros);
     long est = Math.round(-w * Math.log(z / w));
     return Math.min(est, keyed);
   }
@@ -506,7 +506,7 @@ final class BurstSampler implements Sampler {
 
   // ---------------------------------------------------------------- figures
 
-  private void publish(long total, double shortRate) {
+  private void publish(double shortRate) {
     Figures f = new Figures();
     f.rate = shortRate;
     f.baseline = baseline;

@@ -215,6 +215,55 @@ class KeyBurstTest {
     assertThat(h.rec.total()).isEqualTo(10L * 120 + 3 * 5 * 30);
   }
 
+  @Test
+  void totalStaysExactWhileRecordingThreadsRaceTheSampler() throws Exception {
+    BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
+    int threads = 4;
+    int perThread = 300_000;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(threads);
+    java.util.List<Thread> ts = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int seed = t;
+      Thread th = new Thread(() -> {
+        Random r = new Random(seed);
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < perThread; i++) {
+          int k = i % 3;
+          if (k == 0) {
+            h.rec.record(ATTACKER); // watched soon: counted in the exact counters
+          } else if (k == 1) {
+            h.rec.record("k" + r.nextInt(5000));
+          } else {
+            h.rec.record((String) null);
+          }
+        }
+        running.decrementAndGet();
+      });
+      th.start();
+      ts.add(th);
+    }
+    go.countDown();
+    // the sampler ticks (drains candidates, installs watches, harvests) while threads record
+    int ticks = 0;
+    boolean watched = false;
+    while (running.get() > 0 || ticks < 30) {
+      h.step();
+      ticks++;
+      watched |= h.rec.findWatched(ATTACKER) >= 0;
+    }
+    for (Thread th : ts) {
+      th.join();
+    }
+    h.run(0, 2);
+    assertThat(h.rec.total()).isEqualTo((long) threads * perThread);
+    assertThat(watched).as("the hot key was counted exactly for a while").isTrue();
+  }
+
   private static long usedAfterGc(MemoryMXBean mem) {
     long min = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
