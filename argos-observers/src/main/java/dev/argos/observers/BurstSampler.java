@@ -79,7 +79,7 @@ final class BurstSampler implements Sampler {
   private long typicalLearnedNanos;
   private final long[] installedEpoch = new long[RequestRecorder.WATCH];
   private final long[] lastCount = new long[RequestRecorder.WATCH];
-  private final long[] stats = new long[3];
+  private final long[] stats = new long[2];
   private final Map<String, Episode> keyEpisodes = new LinkedHashMap<>();
   private long keyEpisodesDropped;
   private long distinct;
@@ -259,7 +259,7 @@ final class BurstSampler implements Sampler {
           if (occupant == null || keyEpisodes.containsKey(occupant)) {
             continue;
           }
-          long score = Math.max(lastCount[s], rec.estimate(occupant, gen));
+          long score = Math.max(lastCount[s], rec.peek(s));
           if (est > 2 * score && score < weakest) {
             weakest = score;
             slot = s;
@@ -282,10 +282,10 @@ final class BurstSampler implements Sampler {
     double level = keyLevel();
     int completed = rec.flip(cutFor(level, dur));
     rec.rowStats(completed, stats);
-    rec.clear(completed);
-    long keyed = stats[0];
-    distinct = distinctKeys(stats[1], stats[0]);
 
+    // watched keys are counted exactly and not in the sketch: add them back
+    long keyed = stats[0];
+    long watchedActive = 0;
     String[] keys = new String[RequestRecorder.WATCH];
     long heavyCount = 0;
     int heavyKeys = 0;
@@ -297,6 +297,10 @@ final class BurstSampler implements Sampler {
         continue;
       }
       keys[s] = k;
+      keyed += c;
+      if (c > 0 && !rec.inRow0(k, completed)) {
+        watchedActive++; // not already in the sketch's distinct count (watched mid-epoch)
+      }
       // heavy keys do not teach the typical rate: keys in an episode younger than the window,
       // and keys at the firing level once there is a typical rate to fire against
       Episode ep = keyEpisodes.get(k);
@@ -309,6 +313,8 @@ final class BurstSampler implements Sampler {
         heavyKeys++;
       }
     }
+    rec.clear(completed);
+    distinct = distinctKeys(stats[1], stats[0]) + watchedActive;
     learnTypical(now, keyed - heavyCount, distinct - heavyKeys, dur);
 
     // judged against the level as just learned; a key is judged once the overall detector is

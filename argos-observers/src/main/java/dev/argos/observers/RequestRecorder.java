@@ -11,11 +11,12 @@ import org.jspecify.annotations.Nullable;
 /*
  * Design notes.
  *
- * Hot path. record() is one LongAdder.increment(). record(key) does one atomic add (the
- * watched key's exact counter, or else the LongAdder), then, on preallocated arrays only: two
- * acquire reads of a small watch table, four opaque int increments in a count-min sketch and,
- * rarely, one release store of the key reference into a candidate slot. No clock, no lock, no
- * allocation (String.hashCode() is cached in the String), no loop over keys.
+ * Hot path. record() is one LongAdder.increment(). record(key) reads one or two slots of a
+ * small watch table; a watched key (a suspect) then costs one atomic add on its exact counter
+ * and nothing else. Any other key costs one LongAdder.increment(), four opaque int increments
+ * in a count-min sketch and, rarely, one release store of the key reference into a candidate
+ * slot. Only preallocated arrays are touched: no clock, no lock, no allocation
+ * (String.hashCode() is cached in the String), no loop over keys.
  *
  * Sketch. ROWS = 4 rows; the cells of one generation are split into S stripes (S = a power of
  * two, 2 x processors capped at 16), each S-th of the width, so that threads (stripe = thread
@@ -42,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * Confirmation. The sampler installs the best candidates in a 2-way set-associative watch
  * table (WATCH slots). A request of a watched key increments an exact, striped counter
  * (AtomicLongArray, stripe-major so stripes do not share cache lines) instead of the LongAdder;
- * the sampler moves those counts into `harvested` with getAndSet, so the total stays exact and
- * a flooding key costs one atomic add per request, as an unwatched key does. Only exact counts
+ * the sampler moves those counts into `harvested` with getAndSet, so the total stays exact.
+ * Watched keys are left out of the sketch; the sampler adds their exact counts back into the
+ * keyed total and the distinct count. Only exact counts
  * decide a signal, so a spoofed key lifted by sketch noise is watched for an epoch, counts ~1
  * and is evicted: it can never fire.
  *
@@ -129,16 +131,18 @@ final class RequestRecorder {
     int h = key.hashCode();
     int h1 = mix(h);
     int stripe = (int) Thread.currentThread().getId() & stripeMask;
-    // one atomic add per request: a watched key counts in its exact counter, which is also part
-    // of the total; any other request in the LongAdder
+    // a watched key counts in its exact counter only (part of the total, and the sketch has
+    // nothing more to tell about it): one atomic add, and done
     int b = bucket(h1);
     if (same(watch.getAcquire(b), key, h)) {
       exact.getAndIncrement(stripe * WATCH + b);
-    } else if (same(watch.getAcquire(b + 1), key, h)) {
-      exact.getAndIncrement(stripe * WATCH + b + 1);
-    } else {
-      total.increment();
+      return;
     }
+    if (same(watch.getAcquire(b + 1), key, h)) {
+      exact.getAndIncrement(stripe * WATCH + b + 1);
+      return;
+    }
+    total.increment();
     int h2 = mix(h ^ SEED) | 1;
     int st = state;
     int base = (st & 1) * genCells + stripe * stripeCells;
@@ -235,12 +239,10 @@ final class RequestRecorder {
 
   /**
    * Row-0 figures of generation {@code gen}: {@code out[0]} = keyed requests counted, {@code
-   * out[1]} = row-0 cells empty in every stripe (for linear counting of distinct keys), {@code
-   * out[2]} = keyed requests of the busiest stripe.
+   * out[1]} = row-0 cells empty in every stripe (for linear counting of distinct keys).
    */
   void rowStats(int gen, long[] out) {
     long sum = 0;
-    long busiest = 0;
     int zeros = 0;
     int g = gen * genCells;
     for (int s = 0; s < stripes; s++) {
@@ -250,7 +252,6 @@ final class RequestRecorder {
         stripeSum += (int) CELL.getOpaque(cells, base + i);
       }
       sum += stripeSum;
-      busiest = Math.max(busiest, stripeSum);
     }
     for (int i = 0; i < width; i++) {
       boolean empty = true;
@@ -263,7 +264,17 @@ final class RequestRecorder {
     }
     out[0] = sum;
     out[1] = zeros;
-    out[2] = busiest;
+  }
+
+  /** Whether {@code key}'s row-0 cell is counted in some stripe of generation {@code gen}. */
+  boolean inRow0(String key, int gen) {
+    int i = mix(key.hashCode()) >>> rowShift;
+    for (int s = 0; s < stripes; s++) {
+      if ((int) CELL.getOpaque(cells, gen * genCells + s * stripeCells + i) != 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Zeroes generation {@code gen} (not the current one). */
@@ -323,6 +334,15 @@ final class RequestRecorder {
 
   void unwatch(int slot) {
     watch.set(slot, null);
+  }
+
+  /** The exact count of the key in {@code slot} since the last harvest, without resetting it. */
+  long peek(int slot) {
+    long n = 0;
+    for (int s = 0; s < stripes; s++) {
+      n += exact.get(s * WATCH + slot);
+    }
+    return n;
   }
 
   /** The exact count of the key in {@code slot} since the last harvest, and resets it. */
