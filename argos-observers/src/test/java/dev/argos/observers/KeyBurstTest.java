@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.Random;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /** The per-key burst detector, driven tick by tick on a manual clock (100 ms ticks, 1 s epochs). */
@@ -157,6 +158,37 @@ class KeyBurstTest {
     });
     assertThat(h.keyed()).hasSize(1);
     assertThat(h.keyed().get(0).key()).isEqualTo(ATTACKER);
+  }
+
+  @Test
+  void aKeyEpisodeEscalatesOnceToCritical() {
+    BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
+    String[] keys = normalKeys(1000);
+    Random r = new Random(6);
+    // 100 requests/s spread over 1 000 keys: ~1 request per active key and epoch
+    IntConsumer normal = t -> {
+      for (int i = 0; i < 10; i++) {
+        h.rec.record(keys[r.nextInt(keys.length)]);
+      }
+    };
+    h.each(12, normal);
+    h.each(3, t -> {
+      normal.accept(t);
+      for (int i = 0; i < 2; i++) {
+        h.rec.record(ATTACKER); // 20/s: over 10/s, under 3 x 10/s
+      }
+    });
+    assertThat(h.keyed()).extracting(Signal::severity).containsExactly(Severity.WARNING);
+    h.each(3, t -> {
+      normal.accept(t);
+      for (int i = 0; i < 6; i++) {
+        h.rec.record(ATTACKER); // 60/s
+      }
+    });
+    assertThat(h.keyed()).extracting(Signal::severity).containsExactly(Severity.WARNING, Severity.CRITICAL);
+    assertThat(h.keyed()).extracting(Signal::key).containsOnly(ATTACKER);
+    // the typical rate is per key active in an epoch, so never under 1/s: level ~ 10 x 1.06/s
+    assertThat((Double) h.keyed().get(0).data().get("thresholdRate")).isBetween(10.0, 11.0);
   }
 
   @Test
