@@ -308,7 +308,7 @@ final class BurstSampler implements Sampler {
           ep != null
               ? now - ep.start < windowNanos
               : typicalSeeded && perSecond(c, dur) >= level * (1 - EPS);
-      if (heavy) {
+      if (heavy && c > 0) {
         heavyCount += c;
         heavyKeys++;
       }
