@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,7 +91,7 @@ final class ProblemRecordCodec {
     byte[] line = write(r, r.data());
     if (line.length > MAX_LINE_BYTES) {
       Map<String, @Nullable Object> cut = new LinkedHashMap<>();
-      cut.put("truncated", Boolean.TRUE);
+      cut.put("truncated", true);
       cut.put("originalBytes", line.length);
       line = write(r, cut);
     }
@@ -148,12 +147,12 @@ final class ProblemRecordCodec {
           str(m, "type"),
           optStr(m, "key"),
           str(m, "message"),
-          data instanceof Map ? castMap((Map<?, ?>) data) : Map.of(),
+          data instanceof Map<?, ?> dm ? castMap(dm) : Map.of(),
           str(m, "problemKey"),
           str(m, "actionTaken"),
           optStr(m, "actionResult"),
           str(m, "host"),
-          pid instanceof Number ? ((Number) pid).longValue() : -1L,
+          pid instanceof Number pn ? pn.longValue() : -1L,
           str(m, "app"));
     } catch (IOException | RuntimeException e) {
       // torn or foreign line: the caller counts it
@@ -163,15 +162,15 @@ final class ProblemRecordCodec {
 
   private static String str(Map<?, ?> m, String name) {
     Object v = m.get(name);
-    if (!(v instanceof String)) {
+    if (!(v instanceof String s)) {
       throw new IllegalArgumentException("missing " + name);
     }
-    return (String) v;
+    return s;
   }
 
   private static @Nullable String optStr(Map<?, ?> m, String name) {
     Object v = m.get(name);
-    return v instanceof String ? (String) v : null;
+    return v instanceof String s ? s : null;
   }
 
   private static Map<String, @Nullable Object> castMap(Map<?, ?> m) {
@@ -210,8 +209,8 @@ final class ProblemRecordCodec {
       }
       return Collections.unmodifiableList(out);
     }
-    if (v instanceof Number) {
-      return ((Number) v).doubleValue();
+    if (v instanceof Number n) {
+      return n.doubleValue();
     }
     return String.valueOf(v);
   }
@@ -240,15 +239,6 @@ final class ProblemRecordCodec {
       return ProcessHandle.current().pid();
     } catch (UnsupportedOperationException e) {
       return -1L;
-    }
-  }
-
-  /** Parses an ISO instant, or null. */
-  static @Nullable Instant parseInstant(String s) {
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      return null;
     }
   }
 

@@ -576,7 +576,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       return signal -> {
         if (Signal.TYPE_QUARANTINE.equals(signal.type())) {
           Object result = signal.data().get("result");
-          return new Action("quarantine", result instanceof String ? (String) result : "ok");
+          return new Action("quarantine", result instanceof String s ? s : "ok");
         }
         return Action.NONE;
       };

@@ -26,9 +26,10 @@ import java.util.List;
  */
 public final class RegistryTool {
   private static final String USAGE =
-      "usage: RegistryTool stats|patterns [--zone ZONE] FILE...\n"
-          + "  stats     counts by type, severity, action result; hourly and daily buckets\n"
-          + "  patterns  recurring problems, same-hour recurrences, rising trends, recurring keys";
+      """
+      usage: RegistryTool stats|patterns [--zone ZONE] FILE...
+        stats     counts by type, severity, action result; hourly and daily buckets
+        patterns  recurring problems, same-hour recurrences, rising trends, recurring keys""";
 
   private RegistryTool() {}
 
