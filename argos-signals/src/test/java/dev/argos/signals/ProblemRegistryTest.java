@@ -91,6 +91,9 @@ class ProblemRegistryTest {
     String c = ProblemRegistry.problemKey("eventLoopLag", "loop-2", "late by 7 ms (limit 50 ms)");
     assertThat(a).isEqualTo(b).isNotEqualTo(c).matches("eventLoopLag:[0-9a-f]{16}");
     assertThat(a).isEqualTo(expectedKey("eventLoopLag", "loop-1", "late by # ms (limit # ms)"));
+    // the example in docs/registry.md
+    assertThat(ProblemRegistry.problemKey("burst", "10.0.0.7", "rate 412/s over baseline 10/s"))
+        .isEqualTo("burst:bbae572c02e45d48");
     assertThat(ProblemRegistry.problemKey("burst", null, "rate 1.5"))
         .isEqualTo(ProblemRegistry.problemKey("burst", "", "rate 2.25"))
         .isEqualTo(expectedKey("burst", "", "rate #.#"));
