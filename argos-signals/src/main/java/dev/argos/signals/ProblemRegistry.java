@@ -133,7 +133,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   private long nextSpaceCheck;
   private long nextRetry;
   private boolean closed;
-  private boolean resolverFailureReported;
+  private volatile boolean resolverFailureReported;
 
   private ProblemRegistry(Builder b) {
     this.path = b.path;
@@ -249,10 +249,14 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     if (oversize) {
       return 1;
     }
-    if (line.length() == 0 || line.toString().isBlank()) {
+    if (line.length() == 0) {
       return 0;
     }
-    ProblemRecord rec = ProblemRecordCodec.parse(line.toString());
+    String text = line.toString();
+    if (text.isBlank()) {
+      return 0;
+    }
+    ProblemRecord rec = ProblemRecordCodec.parse(text);
     if (rec == null) {
       return 1;
     }

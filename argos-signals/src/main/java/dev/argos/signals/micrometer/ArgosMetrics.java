@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #onSignal(Signal)} is a map lookup and an increment. The figures supplier is called
  * at most once a second however many gauges a scrape reads (the map is cached for 1 s). A
- * supplier or quarantine that throws reads NaN and is logged once. Meters hold this object
- * strongly or through its subscription; {@link #close()} removes every meter it registered.
+ * supplier or quarantine that throws reads NaN and is logged once. The counters refer to this
+ * object weakly (as Micrometer's function counters do): keep it reachable, which subscribing it
+ * to an agent does. {@link #close()} removes every meter it registered.
  */
 public final class ArgosMetrics implements MeterBinder, SignalListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArgosMetrics.class);
