@@ -133,8 +133,15 @@ final class ProblemRecordCodec {
 
   /** Parses one line; null when it is not a complete, valid record. */
   static @Nullable ProblemRecord parse(String line) {
+    byte[] b = line.getBytes(StandardCharsets.UTF_8);
+    return parse(b, 0, b.length);
+  }
+
+  /** Parses one line of UTF-8 bytes; null when it is not a complete, valid record. */
+  @SuppressWarnings("unchecked")
+  static @Nullable ProblemRecord parse(byte[] bytes, int offset, int length) {
     try {
-      Object tree = MAPPER.readValue(line, Object.class);
+      Object tree = MAPPER.readValue(bytes, offset, length, Object.class);
       if (!(tree instanceof Map)) {
         return null;
       }
@@ -147,7 +154,7 @@ final class ProblemRecordCodec {
           str(m, "type"),
           optStr(m, "key"),
           str(m, "message"),
-          data instanceof Map<?, ?> dm ? castMap(dm) : Map.of(),
+          data instanceof Map<?, ?> ? (Map<String, @Nullable Object>) data : Map.of(),
           str(m, "problemKey"),
           str(m, "actionTaken"),
           optStr(m, "actionResult"),
@@ -171,12 +178,6 @@ final class ProblemRecordCodec {
   private static @Nullable String optStr(Map<?, ?> m, String name) {
     Object v = m.get(name);
     return v instanceof String s ? s : null;
-  }
-
-  private static Map<String, @Nullable Object> castMap(Map<?, ?> m) {
-    Map<String, @Nullable Object> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(String.valueOf(k), v));
-    return out;
   }
 
   /** A deep, unmodifiable copy of JSON-like data (maps, lists, scalars). */

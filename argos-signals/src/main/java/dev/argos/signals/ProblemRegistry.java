@@ -7,13 +7,9 @@ import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +99,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemRegistry.class);
   private static final long CHECK_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
-  private static final int MAX_READ_LINE_CHARS = 1 << 20;
+  private static final int MAX_READ_LINE_BYTES = 1 << 20;
 
   private final Path path;
   private final long maxFileBytes;
@@ -190,7 +186,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
 
   /**
    * Reads one registry file like {@link #read(Path)} and also says how many lines were skipped.
-   * Lines longer than 1 Mi characters are skipped without being held in memory.
+   * Lines longer than 1 MiB are skipped without being held in memory.
    *
    * @throws UncheckedIOException if the file cannot be read
    */
@@ -200,44 +196,52 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     return new ReadResult(List.copyOf(records), skipped);
   }
 
-  /** Streams the records of one file to {@code sink}; returns the number of lines skipped. */
+  /**
+   * Streams the records of one file to {@code sink}; returns the number of lines skipped. Lines
+   * are cut on {@code '\n'} bytes and handed to Jackson as UTF-8 bytes, straight from the read
+   * buffer when they fit in it.
+   */
   static int forEach(Path path, Consumer<ProblemRecord> sink) {
     int skipped = 0;
-    try (InputStream in = Files.newInputStream(path);
-        Reader r =
-            new InputStreamReader(
-                in,
-                StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE))) {
-      char[] buf = new char[64 * 1024];
-      StringBuilder line = new StringBuilder(512);
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] buf = new byte[256 * 1024];
+      byte[] carry = new byte[4096];
+      int carried = 0;
       boolean oversize = false;
       int n;
-      while ((n = r.read(buf)) > 0) {
+      while ((n = in.read(buf)) > 0) {
         int start = 0;
         for (int i = 0; i < n; i++) {
-          if (buf[i] == '\n') {
-            if (!oversize) {
-              line.append(buf, start, i - start);
-            }
-            skipped += accept(line, oversize, sink);
-            line.setLength(0);
-            oversize = false;
-            start = i + 1;
+          if (buf[i] != '\n') {
+            continue;
           }
+          if (oversize) {
+            skipped++;
+          } else if (carried == 0) {
+            skipped += accept(buf, start, i - start, sink);
+          } else {
+            carry = append(carry, carried, buf, start, i - start);
+            carried += i - start;
+            skipped += accept(carry, 0, carried, sink);
+          }
+          carried = 0;
+          oversize = false;
+          start = i + 1;
         }
-        if (!oversize) {
-          line.append(buf, start, n - start);
-          if (line.length() > MAX_READ_LINE_CHARS) {
+        if (!oversize && start < n) {
+          if (carried + (n - start) > MAX_READ_LINE_BYTES) {
             oversize = true;
-            line.setLength(0);
+            carried = 0;
+          } else {
+            carry = append(carry, carried, buf, start, n - start);
+            carried += n - start;
           }
         }
       }
-      if (oversize || line.length() > 0) {
-        skipped += accept(line, oversize, sink);
+      if (oversize) {
+        skipped++;
+      } else if (carried > 0) {
+        skipped += accept(carry, 0, carried, sink);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read problem registry " + path, e);
@@ -245,18 +249,24 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     return skipped;
   }
 
-  private static int accept(StringBuilder line, boolean oversize, Consumer<ProblemRecord> sink) {
-    if (oversize) {
-      return 1;
+  private static byte[] append(byte[] to, int used, byte[] from, int off, int len) {
+    byte[] out = to;
+    if (used + len > out.length) {
+      out = java.util.Arrays.copyOf(to, Math.max(used + len, out.length * 2));
     }
-    if (line.length() == 0) {
+    System.arraycopy(from, off, out, used, len);
+    return out;
+  }
+
+  private static int accept(byte[] b, int off, int len, Consumer<ProblemRecord> sink) {
+    boolean blank = true;
+    for (int i = off; i < off + len && blank; i++) {
+      blank = b[i] == ' ' || b[i] == '\t' || b[i] == '\r';
+    }
+    if (blank) {
       return 0;
     }
-    String text = line.toString();
-    if (text.isBlank()) {
-      return 0;
-    }
-    ProblemRecord rec = ProblemRecordCodec.parse(text);
+    ProblemRecord rec = ProblemRecordCodec.parse(b, off, len);
     if (rec == null) {
       return 1;
     }

@@ -168,6 +168,26 @@ class ProblemRegistryTest {
   }
 
   @Test
+  void oversizeAndBrokenUtf8LinesAreSkippedAcrossReadBuffers() throws Exception {
+    Path file = dir.resolve("p.jsonl");
+    try (ProblemRegistry reg = ProblemRegistry.open(file)) {
+      reg.onSignal(signal(0));
+    }
+    // a 3 MiB line (over the 1 MiB read cap, across several read buffers), then a record whose
+    // key holds non-ASCII text, then a last line torn in the middle of a 3-byte UTF-8 character
+    Files.write(file, ("x".repeat(3 << 20) + "\n").getBytes(StandardCharsets.US_ASCII),
+        StandardOpenOption.APPEND);
+    try (ProblemRegistry reg = ProblemRegistry.open(file)) {
+      reg.onSignal(Signal.builder("custom").key("caf\u00e9-\u20ac").message("m").build());
+    }
+    byte[] euro = "{\"key\":\"\u20ac".getBytes(StandardCharsets.UTF_8);
+    Files.write(file, java.util.Arrays.copyOf(euro, euro.length - 1), StandardOpenOption.APPEND);
+    ProblemRegistry.ReadResult rr = ProblemRegistry.readAll(file);
+    assertThat(rr.records()).extracting(ProblemRecord::key).containsExactly("10.0.0.0", "caf\u00e9-\u20ac");
+    assertThat(rr.skippedLines()).isEqualTo(2);
+  }
+
+  @Test
   void rotatesAtMaxSizeKeepingThreeBackups() throws Exception {
     Path file = dir.resolve("p.jsonl");
     int n = 200;
