@@ -245,9 +245,9 @@ final class ProblemRecordCodec {
 
   /**
    * Escapes, besides what JSON requires, DEL, C1 controls, line/paragraph separators, bidi
-   * controls, the BOM and every surrogate (so a lone surrogate in an untrusted key cannot break
-   * the writer). The output therefore never contains a character a line splitter or terminal
-   * would act on.
+   * controls, the BOM and every surrogate (so a lone surrogate in an untrusted key cannot break the
+   * writer). The output therefore never contains a character a line splitter or terminal would act
+   * on.
    */
   static final class SafeEscapes extends CharacterEscapes {
     private static final long serialVersionUID = 1L;
@@ -278,7 +278,11 @@ final class ProblemRecordCodec {
         return new SerializedString(
             new String(
                 new char[] {
-                  '\\', 'u', HEX[(ch >> 12) & 0xf], HEX[(ch >> 8) & 0xf], HEX[(ch >> 4) & 0xf],
+                  '\\',
+                  'u',
+                  HEX[(ch >> 12) & 0xf],
+                  HEX[(ch >> 8) & 0xf],
+                  HEX[(ch >> 4) & 0xf],
                   HEX[ch & 0xf]
                 }));
       }

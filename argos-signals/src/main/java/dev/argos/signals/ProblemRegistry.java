@@ -42,21 +42,21 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Each line is serialised whole, then handed to the operating system in one write on a
- *       channel opened in append mode, and ends with {@code '\n'}. Nothing is buffered in the
- *       JVM: a process killed at any moment (even {@code SIGKILL}) loses at most the line being
- *       written, which a reader skips and counts. Lines are not forced to the disk ({@code fsync})
- *       unless {@link Builder#syncEachLine(boolean)} asks for it, so a power cut may lose what the
- *       OS had not written yet.
+ *       channel opened in append mode, and ends with {@code '\n'}. Nothing is buffered in the JVM:
+ *       a process killed at any moment (even {@code SIGKILL}) loses at most the line being written,
+ *       which a reader skips and counts. Lines are not forced to the disk ({@code fsync}) unless
+ *       {@link Builder#syncEachLine(boolean)} asks for it, so a power cut may lose what the OS had
+ *       not written yet.
  *   <li>Bounded: the file is rotated when the next line would pass {@link
  *       Builder#maxFileBytes(long)} (10 MiB by default), keeping {@link Builder#backups(int)} (3)
- *       older files {@code file.1} (newest) to {@code file.3}; a line is at most 64 KiB (a
- *       record's {@code data} is replaced by {@code {"truncated":true,"originalBytes":n}}
- *       beyond that). So the registry uses at most about 40 MiB with the defaults.
- *   <li>Writing stops while the file system has less than {@link Builder#minFreeBytes(long)}
- *       (100 MiB by default) usable: checked at most once a second. Stopping is reported once
- *       (a warning in the log, {@link #linesDropped()} counting the lines not written, and an
- *       {@code argosError} signal to the {@link Builder#errorSink(SignalListener) error sink});
- *       writing resumes by itself when space is back.
+ *       older files {@code file.1} (newest) to {@code file.3}; a line is at most 64 KiB (a record's
+ *       {@code data} is replaced by {@code {"truncated":true,"originalBytes":n}} beyond that). So
+ *       the registry uses at most about 40 MiB with the defaults.
+ *   <li>Writing stops while the file system has less than {@link Builder#minFreeBytes(long)} (100
+ *       MiB by default) usable: checked at most once a second. Stopping is reported once (a warning
+ *       in the log, {@link #linesDropped()} counting the lines not written, and an {@code
+ *       argosError} signal to the {@link Builder#errorSink(SignalListener) error sink}); writing
+ *       resumes by itself when space is back.
  *   <li>{@link #onSignal(Signal)} never throws: I/O errors are logged once per episode, counted,
  *       and retried at most once a second. It is safe to call from several threads.
  *   <li>Untrusted text (keys, messages, data) is JSON-escaped, including line and paragraph
@@ -64,8 +64,8 @@ import org.slf4j.LoggerFactory;
  *       terminal control character.
  * </ul>
  *
- * <p>One process should write one registry file; several processes appending to the same file
- * would interleave whole lines but rotate it under each other.
+ * <p>One process should write one registry file; several processes appending to the same file would
+ * interleave whole lines but rotate it under each other.
  */
 public final class ProblemRegistry implements SignalListener, AutoCloseable {
   /*
@@ -92,8 +92,10 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
 
   /** Default rotation size: 10 MiB. */
   public static final long DEFAULT_MAX_FILE_BYTES = 10L * 1024 * 1024;
+
   /** Default number of rotated files kept. */
   public static final int DEFAULT_BACKUPS = 3;
+
   /** Default free-space floor: 100 MiB. */
   public static final long DEFAULT_MIN_FREE_BYTES = 100L * 1024 * 1024;
 
@@ -148,9 +150,9 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   }
 
   /**
-   * Opens (creating it and its directory if needed) the registry at {@code path} with the
-   * defaults: 10 MiB files, 3 backups, a 100 MiB free-space floor, app name from the system
-   * property {@code argos.app} or {@code "unknown"}.
+   * Opens (creating it and its directory if needed) the registry at {@code path} with the defaults:
+   * 10 MiB files, 3 backups, a 100 MiB free-space floor, app name from the system property {@code
+   * argos.app} or {@code "unknown"}.
    *
    * @throws UncheckedIOException if the file cannot be created or opened for appending
    */
@@ -166,9 +168,9 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   /**
    * The problem key of a signal: {@code type + ":" +} the first 16 hex digits of SHA-256 over the
    * UTF-8 bytes of {@code key + "|" + messageWithoutNumbers}, where a null key counts as the empty
-   * string and every run of ASCII digits in the message is replaced by one {@code '#'} ({@code
-   * "lag 120 ms over 50 ms"} becomes {@code "lag # ms over # ms"}; {@code "1.5"} becomes {@code
-   * "#.#"}). So the same problem on the same subject has the same key whatever its measurements.
+   * string and every run of ASCII digits in the message is replaced by one {@code '#'} ({@code "lag
+   * 120 ms over 50 ms"} becomes {@code "lag # ms over # ms"}; {@code "1.5"} becomes {@code "#.#"}).
+   * So the same problem on the same subject has the same key whatever its measurements.
    */
   public static String problemKey(String type, @Nullable String key, String message) {
     return ProblemRecordCodec.problemKey(type, key, message);
@@ -197,9 +199,9 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   }
 
   /**
-   * Streams the records of one file to {@code sink}; returns the number of lines skipped. Lines
-   * are cut on {@code '\n'} bytes and handed to Jackson as UTF-8 bytes, straight from the read
-   * buffer when they fit in it.
+   * Streams the records of one file to {@code sink}; returns the number of lines skipped. Lines are
+   * cut on {@code '\n'} bytes and handed to Jackson as UTF-8 bytes, straight from the read buffer
+   * when they fit in it.
    */
   static int forEach(Path path, Consumer<ProblemRecord> sink) {
     int skipped = 0;
@@ -293,8 +295,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     } catch (RuntimeException e) {
       if (!resolverFailureReported) {
         resolverFailureReported = true;
-        log.warn(
-            "argos: problem registry action resolver threw (reported once): {}", e.toString());
+        log.warn("argos: problem registry action resolver threw (reported once): {}", e.toString());
       }
       return Action.NONE;
     }
@@ -573,9 +574,8 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   }
 
   /**
-   * Decides the {@code actionTaken}/{@code actionResult} fields of a signal's record. Called on
-   * the writing thread; should be quick. If it throws or returns null, {@link Action#NONE} is
-   * recorded.
+   * Decides the {@code actionTaken}/{@code actionResult} fields of a signal's record. Called on the
+   * writing thread; should be quick. If it throws or returns null, {@link Action#NONE} is recorded.
    */
   @FunctionalInterface
   public interface ActionResolver {
@@ -690,15 +690,17 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       return this;
     }
 
-    /** Decides {@code actionTaken}/{@code actionResult}. Default {@link ActionResolver#defaults()}. */
+    /**
+     * Decides {@code actionTaken}/{@code actionResult}. Default {@link ActionResolver#defaults()}.
+     */
     public Builder actionResolver(ActionResolver resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 
     /**
-     * Receives the one {@code argosError} signal sent when writing stops for low disk, e.g.
-     * {@code agent::publish} to put it on {@code argos:error}. Default: none (log only).
+     * Receives the one {@code argosError} signal sent when writing stops for low disk, e.g. {@code
+     * agent::publish} to put it on {@code argos:error}. Default: none (log only).
      */
     public Builder errorSink(SignalListener sink) {
       this.errorSink = Objects.requireNonNull(sink, "sink");

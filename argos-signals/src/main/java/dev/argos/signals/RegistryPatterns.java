@@ -19,36 +19,38 @@ import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Pattern analysis over a problem registry: what keeps coming back. Four kinds of {@link
- * Finding}, each with its evidence (counts, days, timestamps):
+ * Pattern analysis over a problem registry: what keeps coming back. Four kinds of {@link Finding},
+ * each with its evidence (counts, days, timestamps):
  *
  * <ul>
- *   <li>{@value #RECURRING_PROBLEM}: the same problem ({@code problemKey}) {@value
- *       #MIN_PER_DAY} or more times within one day;
- *   <li>{@value #SAME_HOUR}: the same problem in the same hour of the day on {@value
- *       #MIN_DAYS} or more different days, that hour holding at least half of its occurrences
- *       (a daily job, a nightly batch);
+ *   <li>{@value #RECURRING_PROBLEM}: the same problem ({@code problemKey}) {@value #MIN_PER_DAY} or
+ *       more times within one day;
+ *   <li>{@value #SAME_HOUR}: the same problem in the same hour of the day on {@value #MIN_DAYS} or
+ *       more different days, that hour holding at least half of its occurrences (a daily job, a
+ *       nightly batch);
  *   <li>{@value #RISING_TREND}: a type whose daily count rose strictly on {@value #MIN_DAYS} or
- *       more consecutive days (days without a record count as 0) and at least doubled over the
- *       run; the longest such run is reported;
- *   <li>{@value #RECURRING_KEY}: the same key (client, executor, resource) in {@value
- *       #MIN_PER_DAY} or more records on at least 2 different days, whatever the type or
- *       message.
+ *       more consecutive days (days without a record count as 0) and at least doubled over the run;
+ *       the longest such run is reported;
+ *   <li>{@value #RECURRING_KEY}: the same key (client, executor, resource) in {@value #MIN_PER_DAY}
+ *       or more records on at least 2 different days, whatever the type or message.
  * </ul>
  *
- * <p>Only records that start or escalate an episode count: the INFO records that end one
- * ({@code data.state = "resolved"}) are ignored. Days and hours are in UTC unless a zone is
- * given. At most {@value #MAX_FINDINGS_PER_KIND} findings of each kind are kept (the largest),
- * and at most {@value #MAX_TIMESTAMPS} timestamps in any evidence list. Cost: one pass over the
- * records, memory proportional to distinct problems × days.
+ * <p>Only records that start or escalate an episode count: the INFO records that end one ({@code
+ * data.state = "resolved"}) are ignored. Days and hours are in UTC unless a zone is given. At most
+ * {@value #MAX_FINDINGS_PER_KIND} findings of each kind are kept (the largest), and at most {@value
+ * #MAX_TIMESTAMPS} timestamps in any evidence list. Cost: one pass over the records, memory
+ * proportional to distinct problems × days.
  */
 public final class RegistryPatterns {
   /** Kind: the same problem 3+ times in a day. */
   public static final String RECURRING_PROBLEM = "recurringProblem";
+
   /** Kind: the same problem at the same hour on 3+ days. */
   public static final String SAME_HOUR = "sameHour";
+
   /** Kind: a type rising day after day. */
   public static final String RISING_TREND = "risingTrend";
+
   /** Kind: the same key on several days. */
   public static final String RECURRING_KEY = "recurringKey";
 
@@ -63,8 +65,8 @@ public final class RegistryPatterns {
    * @param kind {@link #RECURRING_PROBLEM}, {@link #SAME_HOUR}, {@link #RISING_TREND} or {@link
    *     #RECURRING_KEY}
    * @param subject the problem key, type or key the finding is about
-   * @param summary one sentence for a person (untrusted text from keys is in it: neutralise
-   *     before logging)
+   * @param summary one sentence for a person (untrusted text from keys is in it: neutralise before
+   *     logging)
    * @param count how many records the finding rests on (its sort key)
    * @param evidence JSON-friendly details: counts, days, timestamps
    */
@@ -235,7 +237,10 @@ public final class RegistryPatterns {
       Problem p = problems.computeIfAbsent(r.problemKey(), k -> new Problem(r));
       p.count++;
       p.byDay.computeIfAbsent(day, d -> new Occ()).add(ts);
-      p.byHour.computeIfAbsent(hour, h -> new TreeMap<>()).computeIfAbsent(day, d -> new Occ()).add(ts);
+      p.byHour
+          .computeIfAbsent(hour, h -> new TreeMap<>())
+          .computeIfAbsent(day, d -> new Occ())
+          .add(ts);
       p.hourCounts.merge(hour, 1L, Long::sum);
 
       typeDays.computeIfAbsent(r.type(), t -> new TreeMap<>()).merge(day, 1L, Long::sum);
@@ -285,7 +290,11 @@ public final class RegistryPatterns {
             }
             Map<String, Object> ev = problemEvidence(pk, p);
             ev.put("daysWithRecurrence", days.size());
-            ev.put("days", days.size() > MAX_TIMESTAMPS ? days.subList(days.size() - MAX_TIMESTAMPS, days.size()) : days);
+            ev.put(
+                "days",
+                days.size() > MAX_TIMESTAMPS
+                    ? days.subList(days.size() - MAX_TIMESTAMPS, days.size())
+                    : days);
             long max = days.stream().mapToLong(d -> (Long) d.get("count")).max().orElse(0);
             fs.add(
                 new Finding(
@@ -325,7 +334,11 @@ public final class RegistryPatterns {
                     }
                     Map<String, Object> ev = problemEvidence(pk, p);
                     ev.put("hour", hour);
-                    ev.put("days", dayList.size() > MAX_TIMESTAMPS ? dayList.subList(dayList.size() - MAX_TIMESTAMPS, dayList.size()) : dayList);
+                    ev.put(
+                        "days",
+                        dayList.size() > MAX_TIMESTAMPS
+                            ? dayList.subList(dayList.size() - MAX_TIMESTAMPS, dayList.size())
+                            : dayList);
                     ev.put("dayCount", days.size());
                     ev.put("countInHour", inHour);
                     ev.put("countTotal", p.count);
@@ -399,7 +412,11 @@ public final class RegistryPatterns {
             ev.put("to", cal.get(bestStart + bestLen - 1).toString());
             ev.put("firstCount", from);
             ev.put("lastCount", to);
-            ev.put("daily", series.size() > MAX_TIMESTAMPS ? series.subList(series.size() - MAX_TIMESTAMPS, series.size()) : series);
+            ev.put(
+                "daily",
+                series.size() > MAX_TIMESTAMPS
+                    ? series.subList(series.size() - MAX_TIMESTAMPS, series.size())
+                    : series);
             fs.add(
                 new Finding(
                     RISING_TREND,
@@ -437,7 +454,11 @@ public final class RegistryPatterns {
             ev.put("problemKeys", List.copyOf(k.problemKeys));
             ev.put("first", String.valueOf(k.byDay.firstEntry().getValue().first));
             ev.put("last", String.valueOf(k.byDay.lastEntry().getValue().last));
-            ev.put("days", days.size() > MAX_TIMESTAMPS ? days.subList(days.size() - MAX_TIMESTAMPS, days.size()) : days);
+            ev.put(
+                "days",
+                days.size() > MAX_TIMESTAMPS
+                    ? days.subList(days.size() - MAX_TIMESTAMPS, days.size())
+                    : days);
             fs.add(
                 new Finding(
                     RECURRING_KEY,

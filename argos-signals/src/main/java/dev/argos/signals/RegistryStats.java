@@ -27,16 +27,17 @@ import org.jspecify.annotations.Nullable;
  * stats.toJson();          // the same as `RegistryTool stats FILE`
  * }</pre>
  *
- * <p>Buckets are in UTC unless a zone is given: hourly keys look like {@code
- * "2026-11-22T10:00Z"} (the hour's start, ISO-8601 with offset), daily keys {@code "2026-11-22"}.
- * Every record counts, including the INFO records that end an episode ({@link #resolved()} says
- * how many those are). The action success rate is the share of records with an action ({@code
- * actionTaken != "none"}) whose {@code actionResult} is {@code "ok"}; null when no record has an
- * action. Cost: one pass over the file, memory proportional to the number of distinct types and
- * buckets, not to the number of lines.
+ * <p>Buckets are in UTC unless a zone is given: hourly keys look like {@code "2026-11-22T10:00Z"}
+ * (the hour's start, ISO-8601 with offset), daily keys {@code "2026-11-22"}. Every record counts,
+ * including the INFO records that end an episode ({@link #resolved()} says how many those are). The
+ * action success rate is the share of records with an action ({@code actionTaken != "none"}) whose
+ * {@code actionResult} is {@code "ok"}; null when no record has an action. Cost: one pass over the
+ * file, memory proportional to the number of distinct types and buckets, not to the number of
+ * lines.
  */
 public final class RegistryStats {
-  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX");
+  private static final DateTimeFormatter HOUR =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX");
 
   private final List<String> files;
   private final ZoneId zone;
@@ -60,8 +61,7 @@ public final class RegistryStats {
   }
 
   /**
-   * Reads the given registry files (e.g. a file and its backups, in any order) and counts, in
-   * UTC.
+   * Reads the given registry files (e.g. a file and its backups, in any order) and counts, in UTC.
    *
    * @throws java.io.UncheckedIOException if a file cannot be read
    */
@@ -204,5 +204,4 @@ public final class RegistryStats {
   public String toString() {
     return "RegistryStats[records=" + records + ", byType=" + byType + "]";
   }
-
 }

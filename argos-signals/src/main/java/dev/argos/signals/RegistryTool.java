@@ -29,7 +29,8 @@ public final class RegistryTool {
       """
       usage: RegistryTool stats|patterns [--zone ZONE] FILE...
         stats     counts by type, severity, action result; hourly and daily buckets
-        patterns  recurring problems, same-hour recurrences, rising trends, recurring keys""";
+        patterns  recurring problems, same-hour recurrences, rising trends, recurring keys\
+      """;
 
   private RegistryTool() {}
 

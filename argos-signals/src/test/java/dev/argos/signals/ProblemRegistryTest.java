@@ -70,7 +70,8 @@ class ProblemRegistryTest {
     assertThat(r.key()).isEqualTo("10.0.0.0");
     assertThat(r.message()).isEqualTo("rate 103/s over baseline 10/s");
     assertThat(r.data()).containsEntry("seq", 3).containsEntry("rate", 103.5);
-    assertThat(r.problemKey()).isEqualTo(expectedKey("burst", "10.0.0.0", "rate #/s over baseline #/s"));
+    assertThat(r.problemKey())
+        .isEqualTo(expectedKey("burst", "10.0.0.0", "rate #/s over baseline #/s"));
     assertThat(r.actionTaken()).isEqualTo("none");
     assertThat(r.actionResult()).isNull();
     assertThat(r.pid()).isEqualTo(ProcessHandle.current().pid());
@@ -175,7 +176,9 @@ class ProblemRegistryTest {
     }
     // a 3 MiB line (over the 1 MiB read cap, across several read buffers), then a record whose
     // key holds non-ASCII text, then a last line torn in the middle of a 3-byte UTF-8 character
-    Files.write(file, ("x".repeat(3 << 20) + "\n").getBytes(StandardCharsets.US_ASCII),
+    Files.write(
+        file,
+        ("x".repeat(3 << 20) + "\n").getBytes(StandardCharsets.US_ASCII),
         StandardOpenOption.APPEND);
     try (ProblemRegistry reg = ProblemRegistry.open(file)) {
       reg.onSignal(Signal.builder("custom").key("caf\u00e9-\u20ac").message("m").build());
@@ -183,7 +186,9 @@ class ProblemRegistryTest {
     byte[] euro = "{\"key\":\"\u20ac".getBytes(StandardCharsets.UTF_8);
     Files.write(file, java.util.Arrays.copyOf(euro, euro.length - 1), StandardOpenOption.APPEND);
     ProblemRegistry.ReadResult rr = ProblemRegistry.readAll(file);
-    assertThat(rr.records()).extracting(ProblemRecord::key).containsExactly("10.0.0.0", "caf\u00e9-\u20ac");
+    assertThat(rr.records())
+        .extracting(ProblemRecord::key)
+        .containsExactly("10.0.0.0", "caf\u00e9-\u20ac");
     assertThat(rr.skippedLines()).isEqualTo(2);
   }
 
@@ -280,7 +285,9 @@ class ProblemRegistryTest {
     }
     assertThat(errors).hasSize(1);
     assertThat((Long) errors.get(0).data().get("usableBytes"))
-        .isCloseTo(Files.getFileStore(file).getUsableSpace(), org.assertj.core.data.Offset.offset(1L << 30));
+        .isCloseTo(
+            Files.getFileStore(file).getUsableSpace(),
+            org.assertj.core.data.Offset.offset(1L << 30));
     assertThat(Files.size(file)).isZero();
   }
 

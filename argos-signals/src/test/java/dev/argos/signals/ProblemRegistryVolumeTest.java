@@ -11,10 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Writes a registry of 100 000 lines and reads it back; prints the write throughput and the
- * read time (the figures quoted in docs/registry.md). Run alone with {@code mvn -B -q -pl
- * argos-signals -am verify -Dtest=ProblemRegistryVolumeTest
- * -Dsurefire.failIfNoSpecifiedTests=false}.
+ * Writes a registry of 100 000 lines and reads it back; prints the write throughput and the read
+ * time (the figures quoted in docs/registry.md). Run alone with {@code mvn -B -q -pl argos-signals
+ * -am verify -Dtest=ProblemRegistryVolumeTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class ProblemRegistryVolumeTest {
   @TempDir Path dir;

@@ -132,7 +132,9 @@ class RegistryHistoryTest {
             Map.entry("2026-11-04", 10L),
             Map.entry("2026-11-05", 2L),
             Map.entry("2026-11-06", 5L));
-    assertThat(s.hourly()).containsEntry("2026-11-02T14:00Z", 4L).containsEntry("2026-11-06T09:00Z", 3L);
+    assertThat(s.hourly())
+        .containsEntry("2026-11-02T14:00Z", 4L)
+        .containsEntry("2026-11-06T09:00Z", 3L);
     assertThat(s.hourly().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(34);
     assertThat(s.first()).isEqualTo(at(1, 3, 11));
     assertThat(s.last()).isEqualTo(at(6, 11, 0));

@@ -334,8 +334,7 @@ class WebhookSinkTest {
     assertThatThrownBy(() -> WebhookSink.builder(URI.create("ftp://x/y")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ftp://x/y");
-    assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0))
-        .hasMessageContaining("attempts");
+    assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0)).hasMessageContaining("attempts");
     assertThatThrownBy(() -> WebhookSink.builder(uri).requestTimeout(Duration.ZERO))
         .hasMessageContaining("requestTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> WebhookSink.builder(uri).secret(""))

@@ -62,11 +62,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost</h2>
  *
- * <p>{@link #onSignal(Signal)} is a map lookup and an increment. The figures supplier is called
- * at most once a second however many gauges a scrape reads (the map is cached for 1 s). A
- * supplier or quarantine that throws reads NaN and is logged once. The counters refer to this
- * object weakly (as Micrometer's function counters do): keep it reachable, which subscribing it
- * to an agent does. {@link #close()} removes every meter it registered.
+ * <p>{@link #onSignal(Signal)} is a map lookup and an increment. The figures supplier is called at
+ * most once a second however many gauges a scrape reads (the map is cached for 1 s). A supplier or
+ * quarantine that throws reads NaN and is logged once. The counters refer to this object weakly (as
+ * Micrometer's function counters do): keep it reachable, which subscribing it to an agent does.
+ * {@link #close()} removes every meter it registered.
  */
 public final class ArgosMetrics implements MeterBinder, SignalListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArgosMetrics.class);
@@ -179,7 +179,8 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
         add(
             registry,
             FunctionCounter.builder("argos.signals.dropped", d, LongSupplier::getAsLong)
-                .description("Signals the agent dropped: queue overflow, flood guard, full listener queues")
+                .description(
+                    "Signals the agent dropped: queue overflow, flood guard, full listener queues")
                 .register(registry));
       }
       Quarantine q = quarantine;
@@ -341,8 +342,8 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
     }
 
     /**
-     * Live figures, name to number, e.g. {@code () -> argos.snapshot().figures()}; each numeric
-     * one becomes a gauge {@code argos.<name>}. Called at most once a second per scrape.
+     * Live figures, name to number, e.g. {@code () -> argos.snapshot().figures()}; each numeric one
+     * becomes a gauge {@code argos.<name>}. Called at most once a second per scrape.
      */
     public Builder figures(Supplier<? extends Map<String, ?>> figures) {
       this.figures = Objects.requireNonNull(figures, "figures");
