@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -105,7 +107,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
-  private volatile @Nullable CompletableFuture<?> inFlight;
+  // requests in flight (one per thread calling onSignal), cancelled by close()
+  private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile long downUntilNanos;
   private volatile boolean down;
 
@@ -240,7 +243,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       } catch (RuntimeException e) {
         return Outcome.UNREACHABLE; // e.g. the client was shut down
       }
-      inFlight = f;
+      inFlight.add(f);
       try {
         if (closed.getCount() == 0) {
           f.cancel(true);
@@ -265,7 +268,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         Thread.currentThread().interrupt();
         return Outcome.CLOSED;
       } finally {
-        inFlight = null;
+        inFlight.remove(f);
       }
       if (attempt < attempts) {
         try {
@@ -322,8 +325,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       return;
     }
     closed.countDown();
-    CompletableFuture<?> f = inFlight;
-    if (f != null) {
+    for (CompletableFuture<?> f : inFlight) {
       f.cancel(true);
     }
     shutdownClient();
