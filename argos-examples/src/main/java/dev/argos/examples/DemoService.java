@@ -13,6 +13,8 @@ import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
 import dev.argos.signals.Dedup;
+import dev.argos.signals.ProblemRegistry;
+import dev.argos.signals.RegistryStats;
 import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +25,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +88,13 @@ public final class DemoService {
     agent.on(Agent.TOPIC_SIGNAL, s -> print("SIGNAL", s));
     agent.on(Agent.TOPIC_QUARANTINE, s -> print("QUARANTINE", s));
     agent.on(Agent.TOPIC_ERROR, s -> print("ARGOS-ERROR", s));
+    //    Every signal and quarantine change is also recorded to a JSONL problem registry.
+    Path registryFile = Path.of("target", "argos-demo-problems.jsonl");
+    Files.createDirectories(registryFile.getParent());
+    Files.deleteIfExists(registryFile);
+    ProblemRegistry registry = ProblemRegistry.open(registryFile);
+    agent.on(Agent.TOPIC_SIGNAL, registry);
+    agent.on(Agent.TOPIC_QUARANTINE, registry);
 
     // 3. The service: two handler threads, watched by Argos.
     ExecutorService handlers = Executors.newFixedThreadPool(2, named("demo-handler"));
@@ -117,8 +128,10 @@ public final class DemoService {
       server.stop(0);
       handlers.shutdownNow();
       agent.close(); // closes Argos too
+      registry.close();
     }
     summary(argos, agent);
+    log("problem registry " + registryFile.toAbsolutePath() + ": " + RegistryStats.of(registryFile).toJson());
   }
 
   // ---- the service ----
