@@ -68,6 +68,8 @@ final class SignalBus {
   private volatile boolean stopped;
 
   private final LongAdder dropped = new LongAdder();
+  /** Signals accepted by offer() and not yet routed to subscriptions. */
+  private final AtomicLong inFlight = new AtomicLong();
   private final LongAdder queueOverflow = new LongAdder();
   private long queueOverflowReported;
 
@@ -130,7 +132,9 @@ final class SignalBus {
       }
       Signal s =
           signal.source().isEmpty() ? signal.toBuilder().source(defaultSource).build() : signal;
+      inFlight.incrementAndGet();
       if (!queue.offer(s)) {
+        inFlight.decrementAndGet();
         queueOverflow.increment();
         dropped.increment();
       }
@@ -161,7 +165,11 @@ final class SignalBus {
       try {
         Signal s = queue.poll(100, TimeUnit.MILLISECONDS);
         if (s != null) {
-          dispatch(s);
+          try {
+            dispatch(s);
+          } finally {
+            inFlight.decrementAndGet(); // routed (or dropped): close() may stop waiting for it
+          }
         }
         reportQueueOverflow();
         retryStarved();
@@ -456,7 +464,7 @@ final class SignalBus {
   }
 
   private boolean busy() {
-    if (!queue.isEmpty()) {
+    if (inFlight.get() > 0) {
       return true;
     }
     for (Sub sub : subs) {

@@ -119,8 +119,8 @@ public final class DemoService {
       phase("a handler blocks: GET /report holds an http-handlers thread for 600 ms");
       send(client, base.resolve("/report"), "report-user");
 
-      phase("a leak: the live set grows by 8 MB every 250 ms for 6 s");
-      leak(Duration.ofSeconds(6));
+      phase("a leak: the live set grows by 4 MB every 250 ms for 12 s");
+      leak(Duration.ofSeconds(12));
 
       phase("quiet: traffic back to normal for 4 s (episodes resolve)");
       traffic(client, base, 20, 40, Duration.ofSeconds(4), null, 0);
@@ -234,9 +234,12 @@ public final class DemoService {
   private void leak(Duration duration) throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     while (System.nanoTime() < end) {
-      leak.add(new byte[8 << 20]);
-      System.gc(); // let the GC report the live set as it grows
-      TimeUnit.MILLISECONDS.sleep(250);
+      for (int i = 0; i < 2; i++) {
+        leak.add(new byte[4 << 20]);
+        TimeUnit.MILLISECONDS.sleep(250);
+      }
+      System.gc(); // a full collection reports the live set as it grows
+
     }
   }
 
