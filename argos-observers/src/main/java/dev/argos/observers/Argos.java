@@ -44,6 +44,8 @@ public final class Argos implements Observer {
   private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
   private final SamplerEngine engine;
   private final GcMonitor gc;
+  private final JvmStallSampler jvmStalls;
+  private final ExecutorWatchdog watchdog;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder requests = new LongAdder();
   private @Nullable Agent local;
@@ -59,6 +61,10 @@ public final class Argos implements Observer {
             this::fanOut);
     this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
     // samplers are registered here, in tick order: engine.add(new XxxSampler(config, gc, this::fanOut));
+    this.jvmStalls = JvmStallSampler.create(config, gc, this::fanOut);
+    this.watchdog = ExecutorWatchdog.create(config, jvmStalls, this::fanOut);
+    engine.add(jvmStalls);
+    engine.add(watchdog);
   }
 
   /** Creates an Argos with {@code config}; nothing runs until it is started. */
@@ -144,7 +150,7 @@ public final class Argos implements Observer {
   public Subscription watch(String name, Executor executor) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(executor, "executor");
-    return () -> {};
+    return watchdog.watch(name, executor);
   }
 
   /** The current figures of every sampler. */
