@@ -124,6 +124,17 @@ final class ExecutorWatchdog implements FineSampler {
     return watches.length;
   }
 
+  /** Whether a probe of the watch named {@code name} has run, so its thread is known (tests). */
+  boolean threadKnown(String name) {
+    for (Watch w : watches) {
+      WeakReference<Thread> t = w.lastThread;
+      if (w.name.equals(name) && t != null && t.get() != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void onWake(long parkStartNanos, long dueNanos, long wakeNanos) {
     if (lastCheckNanos == Long.MIN_VALUE || wakeNanos - lastCheckNanos >= checkNanos) {

@@ -23,13 +23,27 @@ import org.jspecify.annotations.Nullable;
  * fields and primitive rings only.
  *
  * Stalls: a hiccup above the threshold is a stall. A JVM-wide stall stops this thread too, so it
- * is seen only when over: jvm signals have inProgress=false. A stall whose park window overlaps a
- * stop-the-world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a
- * little after the pause, so a stall waits up to `grace` for one before it is reported with
- * cause "unknown". With a GC, the stall is taken to start when the GC started (clamped to the
- * park window, and no later than the due time), which makes lagMs match the GC's own pause to
- * about a millisecond instead of to one resolution; without one, lagMs is the hiccup (the lag
- * of a timer due at `due`).
+ * is seen only when over: jvm signals have inProgress=false. A stall explained by a stop-the-
+ * world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a little
+ * after the pause, so a stall waits up to `grace` for one before it is reported with cause
+ * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). Its gcName
+ * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it.
+ *
+ * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
+ * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (about
+ * 90 ms measured on JDK 17, see docs/signals/eventLoopLag.md). So the first GC is matched to a
+ * stall by arrival (its notification came after the stall's wake-up, within the grace) and by
+ * size (the pause fits in the stall's window). A stall that one pause explains
+ * (the window is at most one resolution longer than the pause) calibrates the offset: the GC
+ * ended at or before this thread woke, so gcEnd - wake is at most the offset; the largest such
+ * sample is kept (its error is the shortest delay seen between a pause's end and our wake-up,
+ * well under a millisecond on an idle machine). Once calibrated, pauses are matched to stalls by
+ * time (give or take a resolution), and a GC stall is measured from
+ * the GC's start (clamped to the park window, and no later than the due time) to our wake-up,
+ * which makes lagMs match the GC's own pause to about a millisecond instead of to one
+ * resolution. A stall calibrates only after it is measured, so
+ * the first GC stall (and any stall without a GC) reports the hiccup: the lag of a timer due at
+ * `due`, which can be short of the pause by up to one resolution.
  *
  * Blind spots: while this thread runs the samplers it is not parked, and a pause then is not
  * seen by the meter. Such time (work longer than `resolution`) is kept as an "unobserved"
@@ -51,6 +65,13 @@ final class JvmStallSampler implements FineSampler {
   private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
   private static final int GC_RING = 64;
   private static final int WINDOWS = 64;
+  /**
+   * How long a stall waits for its GC notification. They come a millisecond or so after the
+   * pause, but on a loaded machine, or for the first GC (class loading in the JMX path), tens of
+   * milliseconds later.
+   */
+  static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
   private static final long GC_TIME_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final Clock clock;
@@ -81,11 +102,15 @@ final class JvmStallSampler implements FineSampler {
   private final long[] gcStart = new long[GC_RING];
   private final long[] gcEnd = new long[GC_RING];
   private final long[] gcDurationMs = new long[GC_RING];
+  private final long[] gcSeenAt = new long[GC_RING];
   private final boolean[] gcMatched = new boolean[GC_RING];
   private final String[] gcName = new String[GC_RING];
   private final String[] gcCause = new String[GC_RING];
   private int gcCount;
   private int gcNext;
+  // GC time base minus this clock's, learnt from stalls the GC explained (see design notes)
+  private long gcOffsetNanos;
+  private boolean gcCalibrated;
 
   // recent windows when the JVM (or this thread) did not run; reported = a reported stall
   private final long[] winStart = new long[WINDOWS];
@@ -122,7 +147,7 @@ final class JvmStallSampler implements FineSampler {
     this.gc = gc;
     this.thresholdNanos = thresholdNanos;
     this.resolutionNanos = resolutionNanos;
-    this.graceNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), 4 * resolutionNanos);
+    this.graceNanos = Math.max(GRACE_NANOS, 4 * resolutionNanos);
     this.windowNanos = windowNanos;
     this.gcCursor = gc.lastSeq();
   }
@@ -187,9 +212,8 @@ final class JvmStallSampler implements FineSampler {
       pendingHiccup = hiccup;
       addWindow(parkStartNanos, wakeNanos, true);
     }
-    pollGc();
-    if (pending && (overlappingGc(pendingParkStart, pendingWake) >= 0
-        || wakeNanos - pendingWake >= graceNanos)) {
+    pollGc(wakeNanos);
+    if (pending && (pendingExplained() || wakeNanos - pendingWake >= graceNanos)) {
       finishPending();
     }
     reportUncoveredGcPauses(wakeNanos);
@@ -235,7 +259,7 @@ final class JvmStallSampler implements FineSampler {
 
   // ---- GC events -------------------------------------------------------------------------
 
-  private void pollGc() {
+  private void pollGc(long now) {
     long last = gc.lastSeq();
     if (last == gcCursor) {
       return;
@@ -250,6 +274,7 @@ final class JvmStallSampler implements FineSampler {
       gcStart[i] = e.startNanos();
       gcEnd[i] = e.endNanos();
       gcDurationMs[i] = e.durationMs();
+      gcSeenAt[i] = now;
       gcMatched[i] = false;
       gcName[i] = e.gcName();
       gcCause[i] = e.cause();
@@ -258,58 +283,120 @@ final class JvmStallSampler implements FineSampler {
     }
   }
 
-  private boolean gcOverlaps(int i, long from, long to) {
-    return gcStart[i] < to + GC_TIME_TOLERANCE_NANOS && gcEnd[i] + GC_TIME_TOLERANCE_NANOS > from;
+  /** Start of GC pause {@code k} on this clock (the GC's own time base corrected). */
+  private long gcS(int k) {
+    return gcStart[k] - gcOffsetNanos;
   }
 
-  /** The ring index of the earliest GC pause overlapping [from, to], or -1. */
-  private int overlappingGc(long from, long to) {
-    int best = -1;
+  private long gcE(int k) {
+    return gcEnd[k] - gcOffsetNanos;
+  }
+
+  /**
+   * Whether GC pause {@code k} belongs to the pending stall. Before the GC clock is calibrated:
+   * by arrival (its notification came after the stall's wake-up and within the grace) and size
+   * (the pause fits in the stall's window). Once calibrated: by time (it overlaps the window,
+   * give or take a resolution for the calibration's error).
+   */
+  private boolean gcMatchesPending(int k) {
+    if (gcMatched[k]) {
+      return false;
+    }
+    if (gcCalibrated) {
+      long tol = resolutionNanos + GC_TIME_TOLERANCE_NANOS;
+      return gcS(k) < pendingWake + tol && gcE(k) > pendingParkStart - tol;
+    }
+    return gcSeenAt[k] - pendingWake >= 0
+        && gcSeenAt[k] - pendingWake <= graceNanos
+        && TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k])
+            <= pendingWake - pendingParkStart + GC_TIME_TOLERANCE_NANOS;
+  }
+
+  /**
+   * Whether the GC pauses that arrived explain the whole pending stall, so that no other
+   * notification needs waiting for (a young pause followed by a full one come one by one).
+   */
+  private boolean pendingExplained() {
+    long sum = 0;
     for (int k = 0; k < gcCount; k++) {
-      if (gcOverlaps(k, from, to) && (best < 0 || gcStart[k] < gcStart[best])) {
-        best = k;
+      if (gcMatchesPending(k)) {
+        sum += TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]);
       }
     }
-    return best;
+    return sum > 0 && sum >= pendingHiccup - GC_TIME_TOLERANCE_NANOS;
   }
 
   private void finishPending() {
     pending = false;
-    int first = overlappingGc(pendingParkStart, pendingWake);
+    long pauseMs = 0;
+    int first = -1;
+    int last = -1;
+    int longest = -1;
+    int matched = 0;
+    for (int k = 0; k < gcCount; k++) {
+      if (gcMatchesPending(k)) {
+        matched++;
+        pauseMs += gcDurationMs[k];
+        if (first < 0 || gcStart[k] < gcStart[first]) {
+          first = k;
+        }
+        if (longest < 0 || gcDurationMs[k] > gcDurationMs[longest]) {
+          longest = k;
+        }
+        if (last < 0 || gcEnd[k] > gcEnd[last]) {
+          last = k;
+        }
+      }
+    }
     if (first < 0) {
-      report(pendingHiccup, "unknown", 0, null, null);
+      report(pendingHiccup, "unknown", 0, null, null, "meter");
       return;
     }
-    long pauseMs = 0;
     for (int k = 0; k < gcCount; k++) {
-      if (gcOverlaps(k, pendingParkStart, pendingWake)) {
-        pauseMs += gcDurationMs[k];
+      if (gcMatchesPending(k)) {
         gcMatched[k] = true;
       }
     }
-    long start = Math.min(pendingDue, Math.max(pendingParkStart, gcStart[first]));
-    long lag = Math.max(pendingHiccup, pendingWake - start - baseline());
-    report(lag, "gc", pauseMs, gcName[first], gcCause[first]);
+    long lag = pendingHiccup;
+    boolean fromGcStart = gcCalibrated;
+    if (fromGcStart) {
+      long start = Math.min(pendingDue, Math.max(pendingParkStart, gcS(first)));
+      lag = Math.max(pendingHiccup, pendingWake - start - baseline());
+    }
+    // calibrate with this stall only after measuring it, and only when one pause explains
+    // nearly the whole window: then the pause ended at most a resolution before the wake-up
+    long unexplained =
+        pendingWake - pendingParkStart - TimeUnit.MILLISECONDS.toNanos(gcDurationMs[last]);
+    if (matched == 1 && unexplained <= resolutionNanos + GC_TIME_TOLERANCE_NANOS) {
+      long sample = gcEnd[last] - pendingWake;
+      if (!gcCalibrated || sample > gcOffsetNanos) {
+        gcOffsetNanos = sample;
+        gcCalibrated = true;
+      }
+    }
+    report(lag, "gc", pauseMs, gcName[longest], gcCause[longest],
+        fromGcStart ? "meterAndGcStart" : "meter");
   }
 
   /** GC pauses above the threshold that no reported stall covers (they hit the samplers' work). */
   private void reportUncoveredGcPauses(long now) {
     for (int k = 0; k < gcCount; k++) {
-      if (gcMatched[k] || now - gcEnd[k] < graceNanos) {
+      if (gcMatched[k] || now - gcSeenAt[k] < graceNanos) {
         continue;
       }
       gcMatched[k] = true;
       if (TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]) <= thresholdNanos
-          || coveredByReportedStall(gcStart[k], gcEnd[k])) {
+          || (gcCalibrated && coveredByReportedStall(gcS(k), gcE(k)))) {
         continue;
       }
-      addWindow(gcStart[k], gcEnd[k], true);
+      addWindow(gcS(k), gcE(k), true);
       report(
           TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]),
           "gc",
           gcDurationMs[k],
           gcName[k],
-          gcCause[k]);
+          gcCause[k],
+          "gcEvent");
     }
   }
 
@@ -352,7 +439,7 @@ final class JvmStallSampler implements FineSampler {
   long gcPauseNanos(long from, long to) {
     long sum = 0;
     for (int k = 0; k < gcCount; k++) {
-      sum += overlap(gcStart[k], gcEnd[k], from, to);
+      sum += overlap(gcS(k), gcE(k), from, to);
     }
     return sum;
   }
@@ -368,7 +455,8 @@ final class JvmStallSampler implements FineSampler {
       String cause,
       long gcPauseMs,
       @Nullable String gcName,
-      @Nullable String gcCause) {
+      @Nullable String gcCause,
+      String measuredBy) {
     double lagMs = lagNanos / 1e6;
     stalls = ++stallCount;
     if ("gc".equals(cause)) {
@@ -399,6 +487,7 @@ final class JvmStallSampler implements FineSampler {
             .data("gcPauseMs", gcPauseMs)
             .data("gcName", gcName)
             .data("gcCause", gcCause)
+            .data("measuredBy", measuredBy)
             .data("resolutionMs", resolutionNanos / 1e6)
             .data("baselineUs", round(baseline() / 1000.0));
     emit(b.build());
