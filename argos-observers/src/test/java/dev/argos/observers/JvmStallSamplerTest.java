@@ -141,7 +141,7 @@ class JvmStallSamplerTest {
   void aLongStallIsCritical() {
     quiet(100);
     park(600 * MS);
-    quiet(100);
+    quiet(300);
     assertThat(firing()).singleElement().extracting(Signal::severity)
         .isEqualTo(Severity.CRITICAL);
     assertThat(signals).hasSize(2);

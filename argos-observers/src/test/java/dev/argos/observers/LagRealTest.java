@@ -245,9 +245,10 @@ class LagRealTest {
     }
     Reference.reachabilityFence(live);
     rows.forEach(r -> System.out.println("LagRealTest " + r));
-    // each: no less than the pause minus one resolution (the meter alone guarantees that), no
-    // more than the pause plus a scheduling delay a loaded 2-core machine can add after it
-    assertThat(diffs).allSatisfy(d -> assertThat(d).isBetween(-10.0, 30.0));
+    // each: no less than the pause minus one resolution (10 ms) and 1 ms of GcInfo rounding (the
+    // meter alone guarantees that); above the pause by the time the OS took to run the sampler
+    // thread again after it: small when idle, tens of ms seen on a loaded 2-core machine
+    assertThat(diffs).allSatisfy(d -> assertThat(d).isBetween(-11.5, 100.0));
     // typically: within a few ms of the GC's own figure
     List<Double> sorted = diffs.stream().sorted().toList();
     assertThat(sorted.get(sorted.size() / 2)).isBetween(-3.0, 5.0);
