@@ -173,6 +173,54 @@ class LagRealTest {
     }
   }
 
+  private static long cpuNanos(String threadName) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals(threadName)) {
+        return mx.getThreadCpuTime(t.getId());
+      }
+    }
+    throw new AssertionError("no thread " + threadName);
+  }
+
+  @Test
+  void whatWatchingCosts() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor(named("lag-test-idle"));
+    try {
+      argos.watch("idle", pool);
+      await().atMost(Duration.ofSeconds(10)).until(() -> watchdog().threadKnown("idle"));
+      // for comparison, in the same conditions: a bare thread parking 10 ms at a time
+      Thread bare = new Thread(() -> {
+        while (!Thread.currentThread().isInterrupted()) {
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+      }, "lag-test-bare-park");
+      bare.setDaemon(true);
+      bare.start();
+      // the cost is CPU time over wall time: this test has to let wall time pass (1 s to warm
+      // up the JIT, then 3 s measured)
+      assertThat(new CountDownLatch(1).await(1, TimeUnit.SECONDS)).isFalse();
+      long wall0 = System.nanoTime();
+      long sampler0 = cpuNanos(SamplerEngine.THREAD_NAME);
+      long pool0 = cpuNanos("lag-test-idle");
+      long bare0 = cpuNanos("lag-test-bare-park");
+      assertThat(new CountDownLatch(1).await(3, TimeUnit.SECONDS)).isFalse();
+      double wall = System.nanoTime() - wall0;
+      double sampler = (cpuNanos(SamplerEngine.THREAD_NAME) - sampler0) / wall * 100;
+      double probe = (cpuNanos("lag-test-idle") - pool0) / wall * 100;
+      double parkOnly = (cpuNanos("lag-test-bare-park") - bare0) / wall * 100;
+      bare.interrupt();
+      System.out.printf(Locale.ROOT,
+          "LagRealTest cost over %.1f s: argos-sampler thread %.3f %% of a core (JVM meter at 10 ms"
+              + " + one watched executor), the watched idle executor's thread %.3f %% (probes),"
+              + " a bare 10 ms park loop %.3f %%%n",
+          wall / 1e9, sampler, probe, parkOnly);
+      assertThat(sampler).isLessThan(5.0);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   static void shortTask() {
     try {
       new CountDownLatch(1).await(5, TimeUnit.MILLISECONDS); // 5 ms of work, not a block
