@@ -170,7 +170,7 @@ final class JvmStallSampler implements FineSampler {
         config.windowSize().toNanos());
   }
 
-  private static Histogram newHistogram() {
+  static Histogram newHistogram() {
     return new Histogram(HIGHEST_US, 2);
   }
 

@@ -130,8 +130,13 @@ final class SamplerEngine {
     }
   }
 
-  /** Runs every sampler once at {@code nowNanos}; the thread calls it, and so do tests. */
+  /**
+   * Runs every sampler once at {@code nowNanos} (counted in {@link #ticks()} before they run);
+   * the thread calls it, and so do tests.
+   */
   void runOnce(long nowNanos) {
+    // counted first: whoever sees a signal of this tick also sees the tick counted
+    ticks++;
     for (Sampler s : samplers) {
       try {
         s.tick(nowNanos);
@@ -139,7 +144,6 @@ final class SamplerEngine {
         onFailure(s, t);
       }
     }
-    ticks++;
   }
 
   /**

@@ -211,6 +211,13 @@ class JvmStallSamplerTest {
   }
 
   @Test
+  void itsMemoryIsBounded() {
+    int bytes = JvmStallSampler.newHistogram().getEstimatedFootprintInBytes(); // three of them
+    System.out.println("JvmStallSamplerTest histogram footprint: " + bytes + " bytes");
+    assertThat(bytes).isLessThan(64 * 1024);
+  }
+
+  @Test
   void aWakeUpAllocatesNothing() {
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

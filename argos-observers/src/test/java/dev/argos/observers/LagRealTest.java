@@ -282,9 +282,9 @@ class LagRealTest {
         assertThat(s.data()).containsEntry("gcPauseMs", full.durationMs());
       }
       rows.add(String.format(Locale.ROOT,
-          "round %d: gc %s pause %d ms, lagMs %.3f (%s), diff %.3f ms, signal %.1f ms after System.gc() returned",
+          "round %d: gc %s pause %d ms, lagMs %.3f (%s), diff %.3f ms, signal %.1f ms after System.gc() returned, baseline %s us",
           round, full.gcName(), full.durationMs(), lagMs, s.data().get("measuredBy"), lagMs - full.durationMs(),
-          (g.atNanos() - gcReturned) / 1e6));
+          (g.atNanos() - gcReturned) / 1e6, s.data().get("baselineUs")));
       if (round > 0) {
         diffs.add(lagMs - full.durationMs());
       }
