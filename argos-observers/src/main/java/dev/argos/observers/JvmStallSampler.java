@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it.
  *
  * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
- * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (about
- * 90 ms measured on JDK 17, see docs/signals/eventLoopLag.md). So the first GC is matched to a
+ * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (tens
+ * of ms, see docs/signals/eventLoopLag.md). So the first GC is matched to a
  * stall by arrival (its notification came after the stall's wake-up, within the grace) and by
  * size (the pause fits in the stall's window). A stall that one pause explains
  * (the window is at most one resolution longer than the pause) calibrates the offset: the GC
@@ -186,6 +186,11 @@ final class JvmStallSampler implements FineSampler {
 
   long thresholdNanos() {
     return thresholdNanos;
+  }
+
+  /** GcMonitor's time base minus this clock's, as calibrated so far; null before (tests). */
+  @Nullable Long gcClockOffsetNanos() {
+    return gcCalibrated ? gcOffsetNanos : null;
   }
 
   @Override

@@ -293,6 +293,12 @@ class LagRealTest {
     }
     Reference.reachabilityFence(live);
     rows.forEach(r -> System.out.println("LagRealTest " + r));
+    for (Sampler sampler : argos.engine().samplers()) {
+      if (sampler instanceof JvmStallSampler m && m.gcClockOffsetNanos() != null) {
+        System.out.printf(Locale.ROOT, "LagRealTest GC clock offset (GcMonitor - nanoTime): %.1f ms%n",
+            m.gcClockOffsetNanos() / 1e6);
+      }
+    }
     // each: no less than the pause minus one resolution (10 ms) and 1 ms of GcInfo rounding (the
     // meter alone guarantees that); above the pause by the time the OS took to run the sampler
     // thread again after it: small when idle, tens of ms seen on a loaded 2-core machine
