@@ -258,12 +258,20 @@ class LagRealTest {
     for (int i = 0; i < live.length; i++) {
       live[i] = new byte[96];
     }
+    Thread sampler = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(SamplerEngine.THREAD_NAME)).findFirst().orElseThrow();
     List<String> rows = new ArrayList<>();
     List<Double> diffs = new ArrayList<>();
+    int byGcFigure = 0;
     // round 0 calibrates the GC's clock against the meter (see JvmStallSampler's design notes)
     for (int round = 0; round < 6; round++) {
       got.clear();
       long seq = argos.gcMonitor().lastSeq();
+      // collect while the sampler thread is parked, as it is almost all the time, rather than
+      // while it is still busy delivering the previous round's signals: a pause that hits its
+      // work is reported from the GC's own figure instead (JvmStallSamplerTest covers that)
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+          .until(() -> sampler.getState() == Thread.State.TIMED_WAITING);
       System.gc();
       long gcReturned = System.nanoTime();
       Got g = next(s -> "jvm".equals(s.key()) && !s.isResolved()
@@ -285,7 +293,9 @@ class LagRealTest {
           "round %d: gc %s pause %d ms, lagMs %.3f (%s), diff %.3f ms, signal %.1f ms after System.gc() returned, baseline %s us",
           round, full.gcName(), full.durationMs(), lagMs, s.data().get("measuredBy"), lagMs - full.durationMs(),
           (g.atNanos() - gcReturned) / 1e6, s.data().get("baselineUs")));
-      if (round > 0) {
+      if (round > 0 && "gcEvent".equals(s.data().get("measuredBy"))) {
+        byGcFigure++; // lagMs is the GC's figure by construction: says nothing of the meter
+      } else if (round > 0) {
         diffs.add(lagMs - full.durationMs());
       }
       // the episode ends (its resolved signal follows at once) before the next collection
@@ -293,8 +303,8 @@ class LagRealTest {
     }
     Reference.reachabilityFence(live);
     rows.forEach(r -> System.out.println("LagRealTest " + r));
-    for (Sampler sampler : argos.engine().samplers()) {
-      if (sampler instanceof JvmStallSampler m && m.gcClockOffsetNanos() != null) {
+    for (Sampler each : argos.engine().samplers()) {
+      if (each instanceof JvmStallSampler m && m.gcClockOffsetNanos() != null) {
         System.out.printf(Locale.ROOT, "LagRealTest GC clock offset (GcMonitor - nanoTime): %.1f ms%n",
             m.gcClockOffsetNanos() / 1e6);
       }
@@ -302,7 +312,9 @@ class LagRealTest {
     // each: no less than the pause minus one resolution (10 ms) and 1 ms of GcInfo rounding (the
     // meter alone guarantees that); above the pause by the time the OS took to run the sampler
     // thread again after it: small when idle, tens of ms seen on a loaded 2-core machine
-    assertThat(diffs).allSatisfy(d -> assertThat(d).isBetween(-11.5, 100.0));
+    assertThat(diffs).as("rounds measured by the meter (%d by the GC figure)", byGcFigure)
+        .hasSizeGreaterThanOrEqualTo(3)
+        .allSatisfy(d -> assertThat(d).isBetween(-11.5, 100.0));
     // typically: within a few ms of the GC's own figure
     List<Double> sorted = diffs.stream().sorted().toList();
     assertThat(sorted.get(sorted.size() / 2)).isBetween(-3.0, 5.0);
