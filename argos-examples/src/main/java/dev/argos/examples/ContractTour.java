@@ -86,7 +86,7 @@ public final class ContractTour {
                 .build());
     ProblemRegistry registry = ProblemRegistry.open(registryFile);
     agent.on("argos:signal", registry); // stays until agent.close(), which delivers what is queued
-    try (Subscription s = agent.on("argos:signal", signal -> {
+    Subscription s = agent.on("argos:signal", signal -> {
           String type = signal.type();
           Severity severity = signal.severity();
           Instant timestamp = signal.timestamp();
@@ -95,7 +95,8 @@ public final class ContractTour {
           String source = signal.source();
           String message = signal.message();
           System.out.printf("%s %s %s %s %s %s %s%n", type, severity, timestamp, key, source, message, data);
-        })) {
+        });
+    try {
       ExecutorService loop = Executors.newSingleThreadExecutor();
       AutoCloseable watch = argos.watch("netty-loop-0", loop);
       argos.recordRequest();
@@ -105,6 +106,8 @@ public final class ContractTour {
       System.out.println("10.0.0.1 quarantined: " + refused);
       watch.close();
       loop.shutdown();
+      s.close(); // a Subscription is AutoCloseable; closing stops delivery to that listener
+
     } finally {
       agent.close();
       registry.close();

@@ -256,7 +256,7 @@ public final class DemoService {
     Map<String, Object> shown = new TreeMap<>();
     data.forEach((k, v) -> {
       if (!"stack".equals(k) && v != null) {
-        shown.put(k, v instanceof Double ? String.format("%.1f", (Double) v) : v);
+        shown.put(k, v instanceof Double d ? String.format("%.1f", d) : v);
       }
     });
     return SafeText.neutralise(shown.toString(), 300);

@@ -37,6 +37,7 @@ import org.jspecify.annotations.Nullable;
  * a sampler thread that cannot get CPU is itself an anomaly, and the JVM stall detector can
  * only be as prompt as this thread.
  */
+@SuppressWarnings("NonAtomicVolatileUpdate") // counters have one writer; volatile only publishes
 final class SamplerEngine {
   private static final int STARVED_PERIODS = 10;
   static final String THREAD_NAME = "argos-sampler";
@@ -96,7 +97,6 @@ final class SamplerEngine {
     running = true;
     Thread t = new Thread(this::loop, THREAD_NAME);
     t.setDaemon(true);
-    t.setPriority(Math.min(Thread.MAX_PRIORITY, Thread.NORM_PRIORITY + 2));
     thread = t;
     t.start();
   }
@@ -121,7 +121,7 @@ final class SamplerEngine {
       }
       if (late >= periodNanos) {
         long missed = late / periodNanos;
-        missedTicks += missed;
+        missedTicks = missedTicks + missed; // single writer: the sampler thread
         next += missed * periodNanos;
         reportStarvation(now, late);
       }
@@ -136,7 +136,7 @@ final class SamplerEngine {
    */
   void runOnce(long nowNanos) {
     // counted first: whoever sees a signal of this tick also sees the tick counted
-    ticks++;
+    ticks = ticks + 1; // single writer per engine: the sampler thread, or a test
     for (Sampler s : samplers) {
       try {
         s.tick(nowNanos);

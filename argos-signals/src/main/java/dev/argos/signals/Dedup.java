@@ -255,8 +255,8 @@ public final class Dedup implements SignalFilter {
       String type, @Nullable String key, String reason, Severity severity) {
     // type has no NUL; reasons are words chosen by detectors; a null key is marked apart
     return key == null
-        ? type + '\u0000' + reason + "\u0000\u0001" + severity.ordinal()
-        : type + '\u0000' + reason + '\u0000' + severity.ordinal() + key;
+        ? type + '\u0000' + reason + "\u0000\u0001" + severity.name()
+        : type + '\u0000' + reason + '\u0000' + severity.name() + '\u0000' + key;
   }
 
   /** One fingerprint's episode. */

@@ -108,6 +108,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
   // requests in flight (one per thread calling onSignal), cancelled by close()
+  @SuppressWarnings("CollectionUndefinedEquality") // identity is what we want: each request once
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile long downUntilNanos;
   private volatile boolean down;
