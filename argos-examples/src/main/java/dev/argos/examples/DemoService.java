@@ -25,8 +25,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,9 +98,9 @@ public final class DemoService {
     agent.on(Agent.TOPIC_SIGNAL, registry);
     agent.on(Agent.TOPIC_QUARANTINE, registry);
 
-    // 3. The service: two handler threads, watched by Argos.
-    ExecutorService handlers = Executors.newFixedThreadPool(2, named("demo-handler"));
-    argos.watch("http-handlers", handlers);
+    // 3. The service runs its handlers on one event-loop thread, watched by Argos.
+    ExecutorService handlers = Executors.newSingleThreadExecutor(named("demo-event-loop"));
+    argos.watch("http-loop", handlers);
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(handlers);
     server.createContext("/hello", ex -> hello(ex, argos, agent));
@@ -116,11 +118,13 @@ public final class DemoService {
       phase("one client floods: " + FLOODER + " sends about 400 requests/s for 4 s among normal traffic");
       traffic(client, base, 20, 40, Duration.ofSeconds(4), FLOODER, 400);
 
-      phase("a handler blocks: GET /report holds an http-handlers thread for 600 ms");
+      phase("a handler blocks the event loop: GET /report holds it for 600 ms");
       send(client, base.resolve("/report"), "report-user");
 
       phase("a leak: the live set grows by 4 MB every 250 ms for 12 s");
       leak(Duration.ofSeconds(12));
+
+      fileHandles(argos);
 
       phase("quiet: traffic back to normal for 4 s (episodes resolve)");
       traffic(client, base, 20, 40, Duration.ofSeconds(4), null, 0);
@@ -234,12 +238,52 @@ public final class DemoService {
   private void leak(Duration duration) throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     while (System.nanoTime() < end) {
-      for (int i = 0; i < 2; i++) {
+      for (int i = 0; i < 4; i++) {
         leak.add(new byte[4 << 20]);
         TimeUnit.MILLISECONDS.sleep(250);
       }
       System.gc(); // a full collection reports the live set as it grows
 
+    }
+  }
+
+  /** Opens files up to 95 % of a small descriptor limit (e.g. after {@code ulimit -n 512}). */
+  private void fileHandles(Argos argos) throws IOException, InterruptedException {
+    long max = argos.snapshot().getLong("fd.max", -1);
+    if (max <= 0 || max > 4096) {
+      phase("file handles: skipped (descriptor limit " + max
+          + "); run `ulimit -n 512` before the demo to see resourceExhaustion");
+      return;
+    }
+    phase("file handles: opening files up to 94 % of the descriptor limit of " + max);
+    Path file = Files.createTempFile("argos-demo", ".txt");
+    List<FileChannel> open = new ArrayList<>();
+    try {
+      long target = max * 94 / 100;
+      long now = openDescriptors();
+      while (now >= 0 && now < target) {
+        for (long i = now; i < target; i++) {
+          open.add(FileChannel.open(file, StandardOpenOption.READ));
+        }
+        now = openDescriptors(); // the HTTP client may have opened or closed sockets meanwhile
+      }
+      TimeUnit.SECONDS.sleep(3); // resources are read about once a second
+    } catch (IOException e) {
+      log("could not open more files: " + e.getMessage());
+    } finally {
+      for (FileChannel c : open) {
+        c.close();
+      }
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** This process's open descriptors, or -1 where /proc/self/fd is missing. */
+  private static long openDescriptors() {
+    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 
