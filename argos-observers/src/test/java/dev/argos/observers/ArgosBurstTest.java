@@ -115,7 +115,9 @@ class ArgosBurstTest {
       // the baseline is learned by the sampler thread on the real clock: poll the snapshot
       await().atMost(Duration.ofSeconds(30))
           .until(() -> Boolean.TRUE.equals(argos.snapshot().get("requests.keys.warm")));
-      assertThat(queue).as("no burst from the background traffic").isEmpty();
+      // only bursts matter here: a loaded machine may well stall the JVM (eventLoopLag "jvm")
+      assertThat(queue).as("no burst from the background traffic")
+          .noneMatch(s -> Signal.TYPE_BURST.equals(s.type()));
 
       CountDownLatch go = new CountDownLatch(1);
       for (int t = 0; t < 3; t++) {
