@@ -37,13 +37,13 @@ public final class ArgosSnapshot {
   /** One numeric figure, or {@code fallback} when absent or not a number. */
   public double getDouble(String name, double fallback) {
     Object v = figures.get(name);
-    return v instanceof Number ? ((Number) v).doubleValue() : fallback;
+    return v instanceof Number n ? n.doubleValue() : fallback;
   }
 
   /** One integral figure, or {@code fallback} when absent or not a number. */
   public long getLong(String name, long fallback) {
     Object v = figures.get(name);
-    return v instanceof Number ? ((Number) v).longValue() : fallback;
+    return v instanceof Number n ? n.longValue() : fallback;
   }
 
   @Override
