@@ -125,6 +125,37 @@ class QuarantineAgentTest {
   }
 
   @Test
+  void theHotPathAllocatesNothing() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        mx instanceof com.sun.management.ThreadMXBean
+            && ((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported());
+    com.sun.management.ThreadMXBean tmx = (com.sun.management.ThreadMXBean) mx;
+    InMemoryQuarantine q = Quarantines.inMemory();
+    String[] keys = new String[256];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = "198.51.100." + i;
+      if (i % 2 == 0) {
+        q.quarantine(keys[i], Severity.WARNING, "r");
+      }
+    }
+    int found = 0;
+    for (int i = 0; i < 200_000; i++) { // warm up
+      found += q.isQuarantined(keys[i & 255]) ? 1 : 0;
+    }
+    long tid = Thread.currentThread().getId();
+    long before = tmx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 1_000_000; i++) {
+      found += q.isQuarantined(keys[i & 255]) ? 1 : 0;
+    }
+    long allocated = tmx.getThreadAllocatedBytes(tid) - before;
+    assertThat(found).isEqualTo(600_000);
+    // a million calls, half hits half misses: nothing per call (a few bytes of slack for the
+    // measurement itself)
+    assertThat(allocated).isLessThan(1_000L);
+  }
+
+  @Test
   void manyReadersWhileAWriterQuarantinesAndReleases() throws Exception {
     InMemoryQuarantine q = Quarantines.builder().maxKeys(512).build();
     int readers = 4;
