@@ -15,7 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,7 @@ public final class Argos implements Observer {
   private final SamplerEngine engine;
   private final GcMonitor gc;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final LongAdder requests = new LongAdder();
+  private final RequestRecorder requests = new RequestRecorder();
   private @Nullable Agent local;
   private boolean started;
 
@@ -59,6 +58,7 @@ public final class Argos implements Observer {
             this::fanOut);
     this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
     // samplers are registered here, in tick order: engine.add(new XxxSampler(config, gc, this::fanOut));
+    engine.add(new BurstSampler(config, requests, this::fanOut));
   }
 
   /** Creates an Argos with {@code config}; nothing runs until it is started. */
@@ -124,7 +124,7 @@ public final class Argos implements Observer {
 
   /** Records one request. Hot path: no clock read, no lock, no allocation. */
   public void recordRequest() {
-    requests.increment();
+    requests.record();
   }
 
   /**
@@ -133,7 +133,7 @@ public final class Argos implements Observer {
    * #recordRequest()}.
    */
   public void recordRequest(@Nullable String key) {
-    requests.increment();
+    requests.record(key);
   }
 
   /**
@@ -151,7 +151,7 @@ public final class Argos implements Observer {
   public ArgosSnapshot snapshot() {
     Map<String, Object> figures = new LinkedHashMap<>();
     engine.snapshot(figures);
-    figures.put("requests.total", requests.sum());
+    figures.put("requests.total", requests.total());
     for (Sampler s : engine.samplers()) {
       try {
         s.snapshot(figures);
