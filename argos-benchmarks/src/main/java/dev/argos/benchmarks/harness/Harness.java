@@ -124,7 +124,7 @@ public final class Harness {
       case "gc":
         return gc(Integer.getInteger("argos.bench.gcs", 10), Integer.getInteger("argos.bench.liveMb", 256));
       case "overhead":
-        return overhead(Integer.getInteger("argos.bench.pairs", 8), Integer.getInteger("argos.bench.phaseMs", 2000));
+        return overhead(Integer.getInteger("argos.bench.pairs", 10), Integer.getInteger("argos.bench.phaseMs", 2000));
       default:
         throw new IllegalArgumentException(section);
     }
@@ -472,8 +472,10 @@ public final class Harness {
     for (int i = 0; i < keys.length; i++) {
       keys[i] = key(i * 7919);
     }
-    phase(false, threads, phaseMs, keys); // warm-up, both ways
-    phase(true, threads, phaseMs, keys);
+    for (int i = 0; i < 2; i++) { // warm-up, both ways: JIT and heap sizing settle
+      phase(false, threads, phaseMs, keys);
+      phase(true, threads, phaseMs, keys);
+    }
     List<Double> without = new ArrayList<>();
     List<Double> with = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
