@@ -116,6 +116,26 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
+def ratio_range(a, ea, b, eb):
+    """Rough bounds of a / b from the two ± half-widths (relative errors added in quadrature)."""
+    r = ratio(a, b)
+    if r is None or ea is None or eb is None or a == 0:
+        return None
+    rel = ((ea / a) ** 2 + (eb / b) ** 2) ** 0.5
+    return (r * (1 - rel), r * (1 + rel))
+
+
+def verdict_limit(value, limit, bounds=None):
+    """met / missed on the point estimate, saying when the bounds straddle the limit."""
+    if value is None:
+        return NA
+    ok = value <= limit
+    text = "met" if ok else "**missed**"
+    if bounds is not None and bounds[0] <= limit < bounds[1]:
+        text += " (limit inside the ± error)"
+    return text
+
+
 def zero(b):
     return None if b is None else b < 0.01
 
@@ -215,8 +235,9 @@ def main():
         r = ratio(argos, floor)
         mic = jmh.score(f"{cls}.micrometerCounterIncrement")
         dw = jmh.score(f"{cls}.dropwizardMeterMark")
+        rr = ratio_range(argos, jmh.error(f"{cls}.argosRecordRequest"), floor, jmh.error(f"{cls}.longAdderIncrement"))
         targets.append((f"`recordRequest()` within 1.2× of LongAdder, {t} thread(s)", rx(r),
-                        verdict(None if r is None else r <= 1.2)))
+                        verdict_limit(r, 1.2, rr)))
         faster = None if None in (argos, mic, dw) else (argos < mic and argos < dw)
         targets.append((f"`recordRequest()` faster than Micrometer and Dropwizard, {t} thread(s)",
                         f"{num(argos)} vs {num(mic)} / {num(dw)} ns/op", verdict(faster)))
@@ -242,8 +263,10 @@ def main():
           f"{pm(m, jmh.error('PerKeyBenchmark.concurrentHashMapLongAdder', keys=k))} | {rx(ratio(s, m))} | {bop(ba)} | {bop(bm)} |")
         if k == "1000":
             r = ratio(s, m)
+            rr = ratio_range(s, jmh.error("PerKeyBenchmark.argosRecordRequestKey", keys=k), m,
+                             jmh.error("PerKeyBenchmark.concurrentHashMapLongAdder", keys=k))
             targets.append(("`recordRequest(key)` at least as fast as the map on 1 000 hot keys",
-                            rx(r), verdict(None if r is None else r <= 1.0)))
+                            rx(r), verdict_limit(r, 1.0, rr)))
         targets.append((f"`recordRequest(key)` 0 B/op, {int(k):,} keys", bop(ba), verdict(zero(ba))))
     w("")
     mem = section_result(h, "memory")
@@ -285,8 +308,10 @@ def main():
         r = ratio(s, m)
         w(f"| {lk} | {pm(s, jmh.error('QuarantineBenchmark.argosIsQuarantined', lookup=lk))} | "
           f"{pm(m, jmh.error('QuarantineBenchmark.concurrentHashMapContainsKey', lookup=lk))} | {rx(r)} | {bop(b)} |")
+        rr = ratio_range(s, jmh.error("QuarantineBenchmark.argosIsQuarantined", lookup=lk), m,
+                         jmh.error("QuarantineBenchmark.concurrentHashMapContainsKey", lookup=lk))
         targets.append((f"`isQuarantined` within 1.5× of `containsKey` ({lk})", rx(r),
-                        verdict(None if r is None else r <= 1.5)))
+                        verdict_limit(r, 1.5, rr)))
         targets.append((f"`isQuarantined` 0 B/op ({lk})", bop(b), verdict(zero(b))))
     w("")
 
@@ -297,7 +322,9 @@ def main():
     w("can call the package-private `SamplerEngine.runOnce`): `argosTick` runs every sampler an Argos")
     w("at its defaults registers, once, on a manual clock advanced by the sample rate (100 ms) before")
     w("each tick, as the `argos-sampler` thread does 10 times a second (GC notifications, which arrive")
-    w("on a JMX thread, are not part of it). `argosSnapshot` is the public read path `Argos.snapshot()`.")
+    w("on a JMX thread, are not part of it, nor are the short wake-ups of the sampler thread between")
+    w("ticks that the JVM stall meter asks for: the idle cost below covers everything the threads do).")
+    w("`argosSnapshot` is the public read path `Argos.snapshot()`.")
     w("`micrometerRead` reads every meter of Micrometer's `JvmMemoryMetrics`, `JvmGcMetrics`,")
     w("`JvmThreadMetrics`, `ProcessorMetrics` and `FileDescriptorMetrics` once through `Meter.measure()`.")
     w("")
@@ -379,7 +406,7 @@ def main():
         w(f"Collector: {g.get('collector')}; live set about {g.get('liveSetMb')} MB. Detected {g.get('detected')} of {g.get('gcs')};"
           f" absolute error p50 {num(ae.get('p50'), 1)} ms, max {num(ae.get('max'), 1)} ms.")
         targets.append(("forced full GCs reported with their pause",
-                        f"{g.get('detected')} of {g.get('gcs')}; |error| p50 {num(ae.get('p50'), 1)} ms, max {num(ae.get('max'), 1)} ms",
+                        f"{g.get('detected')} of {g.get('gcs')}; absolute error p50 {num(ae.get('p50'), 1)} ms, max {num(ae.get('max'), 1)} ms",
                         verdict(None if not g.get("gcs") else g.get("detected") == g.get("gcs"))))
     else:
         w(NA + ".")
@@ -395,15 +422,37 @@ def main():
     w("`recordRequest(key)` over 1 024 keys, and without Argos at all. Loss = 1 − with ÷ without, per")
     w("adjacent pair.")
     w("")
+    w("Two measures per phase: units per second of wall time (what a dedicated machine would see, but")
+    w("on a shared machine other processes swing it by tens of per cent from one phase to the next),")
+    w("and units per second of CPU time of the whole process (workload, GC, JIT and Argos's threads")
+    w("together), which is what Argos's own work and interference take away from a saturated host and")
+    w("is far less sensitive to other processes. The target is judged on the second, by the 95 %")
+    w("confidence interval of the mean loss over the pairs.")
+    w("")
     if o:
-        wo, wi, lo = o.get("withoutPerSecond") or {}, o.get("withPerSecond") or {}, o.get("lossPercentPerPair") or {}
-        w("| pairs × phase | without, units/s (p50) | with, units/s (p50) | loss p50 | loss min … max | loss of totals |")
+        w("| measure | without (p50) | with (p50) | loss p50 | loss min … max | mean loss, 95 % CI |")
         w("|---|---|---|---|---|---|")
-        w(f"| {o.get('pairs')} × {o.get('phaseMs')} ms | {num(wo.get('p50'))} | {num(wi.get('p50'))} | {num(lo.get('p50'))} % | "
-          f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {num(o.get('lossPercentOfTotals'))} % |")
-        l50 = lo.get("p50")
-        targets.append(("host throughput loss under 1 %", f"{num(l50)} % (p50 of pairs; spread {num(lo.get('min'))} … {num(lo.get('max'))} %)",
-                        verdict(None if l50 is None else l50 < 1.0)))
+        def ci(c):
+            return NA if not c else f"{c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %)"
+        for label, kw, kwi, kl, kc in (
+                ("units / CPU-second", "withoutPerCpuSecond", "withPerCpuSecond", "cpuLossPercentPerPair", "cpuLossPercentCi95"),
+                ("units / second (wall)", "withoutPerSecond", "withPerSecond", "lossPercentPerPair", "lossPercentCi95")):
+            wo, wi, lo = o.get(kw) or {}, o.get(kwi) or {}, o.get(kl) or {}
+            w(f"| {label} | {num(wo.get('p50'))} | {num(wi.get('p50'))} | {num(lo.get('p50'))} % | "
+              f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {ci(o.get(kc))} |")
+        w("")
+        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after two warm-up pairs.")
+        c = o.get("cpuLossPercentCi95")
+        if c:
+            if c[2] < 1.0:
+                v = "met"
+            elif c[1] > 1.0:
+                v = "**missed**"
+            else:
+                v = "inconclusive: the interval straddles 1 %"
+            targets.append(("host throughput loss under 1 %", f"{c[0]:.2f} % per CPU-second (95 % CI {c[1]:.2f} … {c[2]:.2f} %)", v))
+        else:
+            targets.append(("host throughput loss under 1 %", NA, NA))
     else:
         w(NA + ".")
         targets.append(("host throughput loss under 1 %", NA, NA))

@@ -479,22 +479,24 @@ public final class Harness {
     List<Double> without = new ArrayList<>();
     List<Double> with = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
+    List<Double> cpuWithout = new ArrayList<>();
+    List<Double> cpuWith = new ArrayList<>();
+    List<Double> cpuLosses = new ArrayList<>();
     for (int p = 0; p < pairs; p++) {
       boolean argosFirst = (p & 1) == 1; // ABBA: cancels slow drift of the machine
-      double a = phase(argosFirst, threads, phaseMs, keys);
-      double b = phase(!argosFirst, threads, phaseMs, keys);
-      double on = argosFirst ? a : b;
-      double off = argosFirst ? b : a;
-      with.add(on);
-      without.add(off);
-      losses.add(100.0 * (1 - on / off));
-      log(String.format(Locale.ROOT, "pair %d: without %.0f/s, with %.0f/s, loss %.2f %%", p, off, on, 100.0 * (1 - on / off)));
-    }
-    double sumOn = 0;
-    double sumOff = 0;
-    for (int i = 0; i < pairs; i++) {
-      sumOn += with.get(i);
-      sumOff += without.get(i);
+      double[] a = phase(argosFirst, threads, phaseMs, keys);
+      double[] b = phase(!argosFirst, threads, phaseMs, keys);
+      double[] on = argosFirst ? a : b;
+      double[] off = argosFirst ? b : a;
+      with.add(on[0]);
+      without.add(off[0]);
+      losses.add(100.0 * (1 - on[0] / off[0]));
+      cpuWith.add(on[1]);
+      cpuWithout.add(off[1]);
+      cpuLosses.add(100.0 * (1 - on[1] / off[1]));
+      log(String.format(Locale.ROOT,
+          "pair %d: without %.0f/s (%.0f per CPU-s), with %.0f/s (%.0f per CPU-s): loss %.2f %% wall, %.2f %% per CPU-s",
+          p, off[0], off[1], on[0], on[1], 100.0 * (1 - on[0] / off[0]), 100.0 * (1 - on[1] / off[1])));
     }
     r.put("threads", threads);
     r.put("pairs", pairs);
@@ -502,12 +504,42 @@ public final class Harness {
     r.put("withoutPerSecond", summary(without));
     r.put("withPerSecond", summary(with));
     r.put("lossPercentPerPair", summary(losses));
-    r.put("lossPercentOfTotals", 100.0 * (1 - sumOn / sumOff));
+    r.put("lossPercentCi95", ci95(losses));
+    r.put("withoutPerCpuSecond", summary(cpuWithout));
+    r.put("withPerCpuSecond", summary(cpuWith));
+    r.put("cpuLossPercentPerPair", summary(cpuLosses));
+    r.put("cpuLossPercentCi95", ci95(cpuLosses));
     return r;
   }
 
-  /** One phase: units of work per second over all threads, with or without Argos. */
-  private static double phase(boolean withArgos, int threads, int phaseMs, String[] keys)
+  /** Mean and a 95 % confidence interval of the mean (Student's t), as [mean, low, high]. */
+  private static List<Double> ci95(List<Double> v) {
+    int n = v.size();
+    if (n < 2) {
+      return List.of();
+    }
+    double mean = 0;
+    for (double x : v) {
+      mean += x;
+    }
+    mean /= n;
+    double ss = 0;
+    for (double x : v) {
+      ss += (x - mean) * (x - mean);
+    }
+    double sd = Math.sqrt(ss / (n - 1));
+    double[] t = {12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16, 2.14,
+        2.13, 2.12, 2.11, 2.10, 2.09};
+    double tv = n - 2 < t.length ? t[n - 2] : 2.0;
+    double half = tv * sd / Math.sqrt(n);
+    return List.of(round(mean), round(mean - half), round(mean + half));
+  }
+
+  /**
+   * One phase, with or without Argos: units of work per second of wall time over all threads, and
+   * per second of CPU time of the whole process (every thread: workload, GC, JIT, Argos).
+   */
+  private static double[] phase(boolean withArgos, int threads, int phaseMs, String[] keys)
       throws InterruptedException {
     Argos argos = null;
     Agent agent = null;
@@ -552,6 +584,7 @@ public final class Harness {
               "workload-" + t);
       ts[t].start();
     }
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     go.countDown();
     sleep(phaseMs);
@@ -560,13 +593,21 @@ public final class Harness {
       t.join();
     }
     double secs = (System.nanoTime() - t0) / 1e9;
+    double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
     if (agent != null) {
       agent.close();
     }
-    return units.sum() / secs;
+    return new double[] {units.sum() / secs, cpuSecs > 0 ? units.sum() / cpuSecs : Double.NaN};
   }
 
   private static final LongAdder SINK = new LongAdder();
+
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean
+        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
+        : -1;
+  }
 
   /** CPU and allocation: sort 32 ints, then fill a small map with boxed keys and strings. */
   private static long unit(SplittableRandom rnd) {
