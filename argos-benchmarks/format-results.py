@@ -416,32 +416,35 @@ def main():
     w("## Host overhead")
     w("")
     o = section_result(h, "overhead")
-    w("Harness section `overhead`: a CPU- and allocation-heavy unit of work (sort 32 random ints, fill a")
-    w("small `HashMap` with boxed keys and strings) on every core, in alternating phases (order ABBA)")
-    w("with Argos at its defaults under an agent with `Quarantines.inMemory()`, every unit recorded with")
-    w("`recordRequest(key)` over 1 024 keys, and without Argos at all. Loss = 1 − with ÷ without, per")
-    w("adjacent pair.")
+    w("Harness section `overhead`: requests of CPU- and allocation-heavy work (each 16 units of: sort 32")
+    w("random ints, fill a small `HashMap` with boxed keys and strings) on every core, in alternating")
+    w("phases (order ABBA) with Argos at its defaults under an agent with `Quarantines.inMemory()`, every")
+    w("request recorded with `recordRequest(key)` over 1 024 keys, and without Argos at all.")
+    w("Loss = 1 − with ÷ without, per adjacent pair.")
     w("")
-    w("Two measures per phase: units per second of wall time (what a dedicated machine would see, but")
+    w("Two measures per phase: requests per second of wall time (what a dedicated machine would see, but")
     w("on a shared machine other processes swing it by tens of per cent from one phase to the next),")
-    w("and units per second of CPU time of the whole process (workload, GC, JIT and Argos's threads")
+    w("and requests per second of CPU time of the whole process (workload, GC, JIT and Argos's threads")
     w("together), which is what Argos's own work and interference take away from a saturated host and")
     w("is far less sensitive to other processes. The target is judged on the second, by the 95 %")
     w("confidence interval of the mean loss over the pairs.")
     w("")
     if o:
-        w("| measure | without (p50) | with (p50) | loss p50 | loss min … max | mean loss, 95 % CI |")
+        w("| measure (requests) | without (p50) | with (p50) | loss p50 | loss min … max | mean loss, 95 % CI |")
         w("|---|---|---|---|---|---|")
         def ci(c):
             return NA if not c else f"{c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %)"
         for label, kw, kwi, kl, kc in (
-                ("units / CPU-second", "withoutPerCpuSecond", "withPerCpuSecond", "cpuLossPercentPerPair", "cpuLossPercentCi95"),
-                ("units / second (wall)", "withoutPerSecond", "withPerSecond", "lossPercentPerPair", "lossPercentCi95")):
+                ("per CPU-second", "withoutPerCpuSecond", "withPerCpuSecond", "cpuLossPercentPerPair", "cpuLossPercentCi95"),
+                ("per second (wall)", "withoutPerSecond", "withPerSecond", "lossPercentPerPair", "lossPercentCi95")):
             wo, wi, lo = o.get(kw) or {}, o.get(kwi) or {}, o.get(kl) or {}
             w(f"| {label} | {num(wo.get('p50'))} | {num(wi.get('p50'))} | {num(lo.get('p50'))} % | "
               f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {ci(o.get(kc))} |")
         w("")
-        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after two warm-up pairs.")
+        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after two warm-up pairs;"
+          f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
+          " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
+          " so for requests ten times lighter its share is about ten times larger.")
         c = o.get("cpuLossPercentCi95")
         if c:
             if c[2] < 1.0:
@@ -491,8 +494,9 @@ def main():
     w("  the same run, rather than absolute figures across runs.")
     w("- Two-thread figures on a 2-core machine include the sampler, JIT and GC threads competing for")
     w("  the same cores.")
-    w("- The host-overhead loss is a difference of two noisy throughputs; its spread across pairs is")
-    w("  the honest error bar, and on a busy machine it is wider than the 1 % target.")
+    w("- The host-overhead loss is a difference of two throughputs; its 95 % interval over the pairs")
+    w("  is the honest error bar. The wall-clock one is shown for completeness: on a shared machine")
+    w("  its spread is far wider than the 1 % target.")
     w("- Each benchmark's javadoc says how to run it alone, e.g.")
     w("  `java -jar argos-benchmarks/target/benchmarks.jar PerKeyBenchmark -prof gc`, and the harness")
     w("  runs one section with `java -Xms1g -Xmx1g -cp argos-benchmarks/target/benchmarks.jar")

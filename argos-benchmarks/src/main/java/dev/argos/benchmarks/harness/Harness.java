@@ -51,8 +51,8 @@ import org.jspecify.annotations.Nullable;
  *       threshold: the {@code lagMs} Argos reports for key {@code jvm} against the GC's own
  *       duration from its notification;
  *   <li>{@code overhead}: a CPU- and allocation-heavy workload on every core, in alternating
- *       phases with Argos at its defaults (recording every unit of work with a key) and
- *       without it.
+ *       phases with Argos at its defaults (recording every request, about 10 µs of work, with
+ *       a key) and without it; throughput per second of wall time and per second of process CPU.
  * </ul>
  *
  * <p>Run: {@code java -Xms1g -Xmx1g -cp argos-benchmarks/target/benchmarks.jar
@@ -495,10 +495,12 @@ public final class Harness {
       cpuWithout.add(off[1]);
       cpuLosses.add(100.0 * (1 - on[1] / off[1]));
       log(String.format(Locale.ROOT,
-          "pair %d: without %.0f/s (%.0f per CPU-s), with %.0f/s (%.0f per CPU-s): loss %.2f %% wall, %.2f %% per CPU-s",
+          "pair %d: without %.0f req/s (%.0f per CPU-s), with %.0f req/s (%.0f per CPU-s): loss %.2f %% wall, %.2f %% per CPU-s",
           p, off[0], off[1], on[0], on[1], 100.0 * (1 - on[0] / off[0]), 100.0 * (1 - on[1] / off[1])));
     }
     r.put("threads", threads);
+    r.put("unitsPerRequest", WORK_PER_REQUEST);
+    r.put("cpuMicrosPerRequestWithout", round(1e6 / summaryP50(cpuWithout)));
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
     r.put("withoutPerSecond", summary(without));
@@ -510,6 +512,15 @@ public final class Harness {
     r.put("cpuLossPercentPerPair", summary(cpuLosses));
     r.put("cpuLossPercentCi95", ci95(cpuLosses));
     return r;
+  }
+
+  private static double summaryP50(List<Double> v) {
+    double[] a = new double[v.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = v.get(i);
+    }
+    Arrays.sort(a);
+    return a.length == 0 ? Double.NaN : pct(a, 50);
   }
 
   /** Mean and a 95 % confidence interval of the mean (Student's t), as [mean, low, high]. */
@@ -570,13 +581,14 @@ public final class Harness {
                 long sink = 0;
                 SplittableRandom rnd = new SplittableRandom(seed);
                 while (!stop.get()) {
-                  for (int k = 0; k < 16; k++) {
+                  // one request: WORK_PER_REQUEST units of work, then recorded with its key
+                  for (int k = 0; k < WORK_PER_REQUEST; k++) {
                     sink += unit(rnd);
-                    if (a != null) {
-                      a.recordRequest(keys[(int) (n & 1023)]);
-                    }
-                    n++;
                   }
+                  if (a != null) {
+                    a.recordRequest(keys[(int) (n & 1023)]);
+                  }
+                  n++;
                 }
                 units.add(n);
                 SINK.add(sink);
@@ -601,6 +613,13 @@ public final class Harness {
   }
 
   private static final LongAdder SINK = new LongAdder();
+
+  /**
+   * Units of work per request: 16 units are about 10 µs of CPU on the reference machine, a light
+   * request (a cache hit, a small JSON response). Lighter requests make the per-call cost of
+   * recordRequest(key) (see PerKeyBenchmark) a larger share.
+   */
+  private static final int WORK_PER_REQUEST = 16;
 
   private static long processCpuNanos() {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
