@@ -370,7 +370,7 @@ public final class Harness {
                 s -> q.offer(new Received(System.nanoTime(), s)))) {
       sleep(1000);
       for (int i = 0; i < count; i++) {
-        sleep(1500);
+        sleep(500);
         q.clear();
         notes.clear();
         long t0 = System.nanoTime();
@@ -385,25 +385,19 @@ public final class Harness {
             break;
           }
         }
-        // every signal of the episode for key "jvm" until it resolves: the largest lagMs
+        // every signal for key "jvm" in the 2.5 s after the GC (another, shorter stall of a
+        // loaded machine may come and go in the same window): the one with the largest lagMs
         double lagMs = -1;
         double gcPauseMs = -1;
         Object cause = null;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         Received x;
-        while ((x = poll(q, end, s -> KEY_JVM.equals(s.key()))) != null) {
+        while ((x = poll(q, end, s -> KEY_JVM.equals(s.key()) && !s.isResolved())) != null) {
           Map<String, @Nullable Object> d = x.signal().data();
-          if (d.get("lagMs") instanceof Number) {
-            lagMs = Math.max(lagMs, ((Number) d.get("lagMs")).doubleValue());
-          }
-          if (d.get("gcPauseMs") instanceof Number) {
-            gcPauseMs = Math.max(gcPauseMs, ((Number) d.get("gcPauseMs")).doubleValue());
-          }
-          if (cause == null && d.get("cause") != null) {
+          if (d.get("lagMs") instanceof Number && ((Number) d.get("lagMs")).doubleValue() > lagMs) {
+            lagMs = ((Number) d.get("lagMs")).doubleValue();
+            gcPauseMs = d.get("gcPauseMs") instanceof Number ? ((Number) d.get("gcPauseMs")).doubleValue() : -1;
             cause = d.get("cause");
-          }
-          if (x.signal().isResolved()) {
-            break;
           }
         }
         Map<String, Object> row = new LinkedHashMap<>();
@@ -500,6 +494,7 @@ public final class Harness {
     }
     r.put("threads", threads);
     r.put("unitsPerRequest", WORK_PER_REQUEST);
+    r.put("record", System.getProperty("argos.bench.record", "key"));
     r.put("cpuMicrosPerRequestWithout", round(1e6 / summaryP50(cpuWithout)));
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
@@ -552,6 +547,10 @@ public final class Harness {
    */
   private static double[] phase(boolean withArgos, int threads, int phaseMs, String[] keys)
       throws InterruptedException {
+    // argos.bench.record: key (default: recordRequest(key)), plain (recordRequest()), none
+    String record = System.getProperty("argos.bench.record", "key");
+    boolean withKey = "key".equals(record);
+    boolean recording = withKey || "plain".equals(record);
     Argos argos = null;
     Agent agent = null;
     if (withArgos) {
@@ -585,8 +584,12 @@ public final class Harness {
                   for (int k = 0; k < WORK_PER_REQUEST; k++) {
                     sink += unit(rnd);
                   }
-                  if (a != null) {
-                    a.recordRequest(keys[(int) (n & 1023)]);
+                  if (a != null && recording) {
+                    if (withKey) {
+                      a.recordRequest(keys[(int) (n & 1023)]);
+                    } else {
+                      a.recordRequest();
+                    }
                   }
                   n++;
                 }
