@@ -124,7 +124,7 @@ public final class Harness {
       case "gc":
         return gc(Integer.getInteger("argos.bench.gcs", 10), Integer.getInteger("argos.bench.liveMb", 256));
       case "overhead":
-        return overhead(Integer.getInteger("argos.bench.pairs", 10), Integer.getInteger("argos.bench.phaseMs", 2000));
+        return overhead(Integer.getInteger("argos.bench.pairs", 20), Integer.getInteger("argos.bench.phaseMs", 1000));
       default:
         throw new IllegalArgumentException(section);
     }
