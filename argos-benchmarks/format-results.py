@@ -390,7 +390,7 @@ def main():
     w("")
     w("Harness section `gc`: a live set of small linked objects (so that a full GC pauses longer than the")
     w("threshold), then `System.gc()` repeatedly; for each, the largest `lagMs` of the `eventLoopLag`")
-    w("signals with key `jvm` in that episode against the GC's own duration from its")
+    w("signals with key `jvm` in the 2.5 s after it against the GC's own duration from its")
     w("`GarbageCollectionNotificationInfo`.")
     w("")
     if g and g.get("rows"):
