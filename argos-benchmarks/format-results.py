@@ -441,7 +441,7 @@ def main():
             w(f"| {label} | {num(wo.get('p50'))} | {num(wi.get('p50'))} | {num(lo.get('p50'))} % | "
               f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {ci(o.get(kc))} |")
         w("")
-        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after two warm-up pairs;"
+        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after {o.get('warmupPairs', 2)} warm-up pairs;"
           f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
           " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
           " so for requests ten times lighter its share is about ten times larger.")

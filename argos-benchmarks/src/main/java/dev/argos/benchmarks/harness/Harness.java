@@ -58,8 +58,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Run: {@code java -Xms1g -Xmx1g -cp argos-benchmarks/target/benchmarks.jar
  * dev.argos.benchmarks.harness.Harness [--out results.json] [section...]}. Sizes can be changed
  * with system properties {@code argos.bench.stalls}, {@code argos.bench.gcs}, {@code
- * argos.bench.pairs}, {@code argos.bench.phaseMs}, {@code argos.bench.idleSeconds}, {@code
- * argos.bench.liveMb}. Results go to stdout and, as JSON, to {@code --out}.
+ * argos.bench.pairs}, {@code argos.bench.warmupPairs}, {@code argos.bench.phaseMs}, {@code argos.bench.idleSeconds}, {@code
+ * argos.bench.liveMb}, {@code argos.bench.record} (key, plain or none: what the overhead workload records). Results go to stdout and, as JSON, to {@code --out}.
  */
 public final class Harness {
   private static final String LOOP = "bench-loop";
@@ -466,7 +466,8 @@ public final class Harness {
     for (int i = 0; i < keys.length; i++) {
       keys[i] = key(i * 7919);
     }
-    for (int i = 0; i < 2; i++) { // warm-up, both ways: JIT and heap sizing settle
+    int warmup = Integer.getInteger("argos.bench.warmupPairs", 4);
+    for (int i = 0; i < warmup; i++) { // warm-up, both ways: JIT and heap sizing settle
       phase(false, threads, phaseMs, keys);
       phase(true, threads, phaseMs, keys);
     }
@@ -496,6 +497,7 @@ public final class Harness {
     r.put("unitsPerRequest", WORK_PER_REQUEST);
     r.put("record", System.getProperty("argos.bench.record", "key"));
     r.put("cpuMicrosPerRequestWithout", round(1e6 / summaryP50(cpuWithout)));
+    r.put("warmupPairs", warmup);
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
     r.put("withoutPerSecond", summary(without));
