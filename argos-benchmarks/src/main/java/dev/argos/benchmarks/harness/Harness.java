@@ -58,8 +58,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Run: {@code java -Xms1g -Xmx1g -cp argos-benchmarks/target/benchmarks.jar
  * dev.argos.benchmarks.harness.Harness [--out results.json] [section...]}. Sizes can be changed
  * with system properties {@code argos.bench.stalls}, {@code argos.bench.gcs}, {@code
- * argos.bench.pairs}, {@code argos.bench.warmupPairs}, {@code argos.bench.phaseMs}, {@code argos.bench.idleSeconds}, {@code
- * argos.bench.liveMb}, {@code argos.bench.record} (key, plain or none: what the overhead workload records). Results go to stdout and, as JSON, to {@code --out}.
+ * argos.bench.pairs}, {@code argos.bench.warmupPairs}, {@code argos.bench.phaseMs}, {@code
+ * argos.bench.idleSeconds}, {@code argos.bench.liveMb}; {@code argos.bench.record} ({@code key},
+ * the default, {@code plain} or {@code none}) says what the overhead workload records, to split
+ * the overhead between the hot path and the background threads. Results go to stdout and, as
+ * JSON, to {@code --out}.
  */
 public final class Harness {
   private static final String LOOP = "bench-loop";
