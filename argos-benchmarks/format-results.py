@@ -445,6 +445,11 @@ def main():
           f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
           " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
           " so for requests ten times lighter its share is about ten times larger.")
+        sig = o.get("signalsWhileMeasuring")
+        if sig is not None:
+            listed = ", ".join(f"{k}: {v}" for k, v in sig.items()) if sig else "none"
+            w("")
+            w(f"Signals delivered while the phases with Argos were measured: {listed}.")
         c = o.get("cpuLossPercentCi95")
         if c:
             if c[2] < 1.0:

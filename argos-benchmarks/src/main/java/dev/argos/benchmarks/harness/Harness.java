@@ -474,6 +474,7 @@ public final class Harness {
       phase(false, threads, phaseMs, keys);
       phase(true, threads, phaseMs, keys);
     }
+    SIGNALS.clear();
     List<Double> without = new ArrayList<>();
     List<Double> with = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -500,6 +501,9 @@ public final class Harness {
     r.put("unitsPerRequest", WORK_PER_REQUEST);
     r.put("record", System.getProperty("argos.bench.record", "key"));
     r.put("cpuMicrosPerRequestWithout", round(1e6 / summaryP50(cpuWithout)));
+    Map<String, Object> signals = new java.util.TreeMap<>();
+    SIGNALS.forEach((k, v) -> signals.put(k, v.sum()));
+    r.put("signalsWhileMeasuring", signals);
     r.put("warmupPairs", warmup);
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
@@ -563,7 +567,9 @@ public final class Harness {
       agent =
           Agent.createAgent(
               AgentConfig.builder().quarantine(Quarantines.inMemory()).observer(argos).build());
-      agent.on(Agent.TOPIC_SIGNAL, s -> {});
+      agent.on(Agent.TOPIC_SIGNAL, s -> countSignal(s));
+      agent.on(Agent.TOPIC_QUARANTINE, s -> countSignal(s));
+      agent.on(Agent.TOPIC_ERROR, s -> countSignal(s));
       sleep(300);
     }
     final Argos a = argos;
@@ -621,6 +627,14 @@ public final class Harness {
   }
 
   private static final LongAdder SINK = new LongAdder();
+
+  /** Signals seen during the overhead section's phases with Argos, by type and key kind. */
+  private static final ConcurrentHashMap<String, LongAdder> SIGNALS = new ConcurrentHashMap<>();
+
+  private static void countSignal(Signal s) {
+    String what = s.type() + (s.isResolved() ? " (resolved)" : "") + (s.key() == null ? "" : " key=" + (s.key().startsWith("10.") ? "<client>" : s.key()));
+    SIGNALS.computeIfAbsent(what, k -> new LongAdder()).increment();
+  }
 
   /**
    * Units of work per request: 16 units are about 10 µs of CPU on the reference machine, a light
