@@ -142,10 +142,9 @@ public final class Signal {
     if (this == o) {
       return true;
     }
-    if (!(o instanceof Signal)) {
+    if (!(o instanceof Signal s)) {
       return false;
     }
-    Signal s = (Signal) o;
     return type.equals(s.type)
         && severity == s.severity
         && timestamp.equals(s.timestamp)
@@ -286,20 +285,20 @@ public final class Signal {
     if (v instanceof BigInteger || v instanceof BigDecimal) {
       return v;
     }
-    if (v instanceof Number) {
-      return ((Number) v).doubleValue();
+    if (v instanceof Number n) {
+      return n.doubleValue();
     }
     if (v instanceof CharSequence) {
       return SafeText.cap(v.toString(), MAX_DATA_STRING_LENGTH);
     }
-    if (v instanceof Enum<?>) {
-      return ((Enum<?>) v).name();
+    if (v instanceof Enum<?> e) {
+      return e.name();
     }
     if (v instanceof Duration || v instanceof TemporalAccessor) {
       return v.toString();
     }
-    if (depth < 4 && v instanceof Object[]) {
-      return normalise(java.util.Arrays.asList((Object[]) v), depth);
+    if (depth < 4 && v instanceof Object[] array) {
+      return normalise(java.util.Arrays.asList(array), depth);
     }
     if (depth < 4 && v instanceof Collection<?>) {
       List<@Nullable Object> out = new ArrayList<>();

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -48,6 +50,7 @@ final class SignalBus {
   private static final long FLOOD_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
   private static final int MAX_FLOOD_TYPES = 1024;
   private static final int DRAIN_BATCH = 256;
+  private static final long MIN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final AtomicInteger BUS_IDS = new AtomicInteger();
 
   private final ArrayBlockingQueue<Signal> queue;
@@ -58,12 +61,15 @@ final class SignalBus {
   private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Sub> starved = new ConcurrentLinkedQueue<>();
   private final ThreadPoolExecutor pool;
+  private final Set<Thread> poolThreads = ConcurrentHashMap.newKeySet();
   private final Thread dispatcher;
 
   private volatile boolean accepting = true;
   private volatile boolean stopped;
 
   private final LongAdder dropped = new LongAdder();
+  /** Signals accepted by offer() and not yet routed to subscriptions. */
+  private final AtomicLong inFlight = new AtomicLong();
   private final LongAdder queueOverflow = new LongAdder();
   private long queueOverflowReported;
 
@@ -87,17 +93,27 @@ final class SignalBus {
             2,
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
-            daemonThreads("argos-listener-" + id + "-"));
+            daemonThreads("argos-listener-" + id + "-", poolThreads));
     this.dispatcher = new Thread(this::dispatchLoop, "argos-dispatcher-" + id);
     this.dispatcher.setDaemon(true);
     this.dispatcher.start();
   }
 
-  private static ThreadFactory daemonThreads(String prefix) {
+  private static ThreadFactory daemonThreads(String prefix, Set<Thread> started) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  r.run();
+                } finally {
+                  started.remove(Thread.currentThread());
+                }
+              },
+              prefix + n.incrementAndGet());
       t.setDaemon(true);
+      started.add(t);
       return t;
     };
   }
@@ -116,7 +132,9 @@ final class SignalBus {
       }
       Signal s =
           signal.source().isEmpty() ? signal.toBuilder().source(defaultSource).build() : signal;
+      inFlight.incrementAndGet();
       if (!queue.offer(s)) {
+        inFlight.decrementAndGet();
         queueOverflow.increment();
         dropped.increment();
       }
@@ -147,7 +165,11 @@ final class SignalBus {
       try {
         Signal s = queue.poll(100, TimeUnit.MILLISECONDS);
         if (s != null) {
-          dispatch(s);
+          try {
+            dispatch(s);
+          } finally {
+            inFlight.decrementAndGet(); // routed (or dropped): close() may stop waiting for it
+          }
         }
         reportQueueOverflow();
         retryStarved();
@@ -404,19 +426,26 @@ final class SignalBus {
 
   // ---- closing ----
 
-  /** Stops accepting, lets delivery finish until {@code deadlineNanos}, then stops threads. */
+  /**
+   * Stops accepting, lets delivery finish until shortly before {@code deadlineNanos}, then
+   * interrupts and joins every thread (keeping a short grace period for them to exit).
+   */
   void close(long deadlineNanos) {
     accepting = false;
-    while (System.nanoTime() < deadlineNanos && busy()) {
+    long grace = Math.min(MIN_GRACE_NANOS, Math.max(0, deadlineNanos - System.nanoTime()) / 4);
+    long drainUntil = deadlineNanos - grace;
+    while (System.nanoTime() < drainUntil && busy()) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
     }
     stopped = true;
     dispatcher.interrupt();
     pool.shutdownNow();
-    long graceNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(100), deadlineNanos - System.nanoTime());
+    long joinUntil = Math.max(deadlineNanos, System.nanoTime() + MIN_GRACE_NANOS);
     try {
-      dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(graceNanos)));
-      pool.awaitTermination(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      join(dispatcher, joinUntil);
+      for (Thread t : poolThreads) {
+        join(t, joinUntil);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -427,8 +456,15 @@ final class SignalBus {
     starved.clear();
   }
 
+  private static void join(Thread t, long untilNanos) throws InterruptedException {
+    long left = untilNanos - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.timedJoin(t, left);
+    }
+  }
+
   private boolean busy() {
-    if (!queue.isEmpty()) {
+    if (inFlight.get() > 0) {
       return true;
     }
     for (Sub sub : subs) {

@@ -12,6 +12,10 @@ import dev.argos.core.Signal;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
+import dev.argos.signals.Dedup;
+import dev.argos.signals.ProblemRegistry;
+import dev.argos.signals.RegistryStats;
+import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -21,6 +25,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DemoService {
   private static final String FLOODER = "203.0.113.7";
+  private static final int FLOOD_THREADS = 4;
   private final long startNanos = System.nanoTime();
   private final Map<String, LongAdder> signalsByType = new ConcurrentHashMap<>();
   private final List<byte[]> leak = new ArrayList<>();
@@ -70,14 +79,28 @@ public final class DemoService {
                 .build());
 
     // 2. The agent starts Argos and delivers its signals to listeners.
-    Agent agent = createAgent(AgentConfig.builder().observer(argos).build());
+    //    A flooding client is quarantined (the default hook); repeats are deduplicated.
+    Agent agent =
+        createAgent(
+            AgentConfig.builder()
+                .observer(argos)
+                .quarantine(Quarantines.inMemory())
+                .filter(Dedup.create())
+                .build());
     agent.on(Agent.TOPIC_SIGNAL, s -> print("SIGNAL", s));
     agent.on(Agent.TOPIC_QUARANTINE, s -> print("QUARANTINE", s));
     agent.on(Agent.TOPIC_ERROR, s -> print("ARGOS-ERROR", s));
+    //    Every signal and quarantine change is also recorded to a JSONL problem registry.
+    Path registryFile = Path.of("target", "argos-demo-problems.jsonl");
+    Files.createDirectories(registryFile.getParent());
+    Files.deleteIfExists(registryFile);
+    ProblemRegistry registry = ProblemRegistry.open(registryFile);
+    agent.on(Agent.TOPIC_SIGNAL, registry);
+    agent.on(Agent.TOPIC_QUARANTINE, registry);
 
-    // 3. The service: two handler threads, watched by Argos.
-    ExecutorService handlers = Executors.newFixedThreadPool(2, named("demo-handler"));
-    argos.watch("http-handlers", handlers);
+    // 3. The service runs its handlers on one event-loop thread, watched by Argos.
+    ExecutorService handlers = Executors.newSingleThreadExecutor(named("demo-event-loop"));
+    argos.watch("http-loop", handlers);
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(handlers);
     server.createContext("/hello", ex -> hello(ex, argos, agent));
@@ -95,11 +118,13 @@ public final class DemoService {
       phase("one client floods: " + FLOODER + " sends about 400 requests/s for 4 s among normal traffic");
       traffic(client, base, 20, 40, Duration.ofSeconds(4), FLOODER, 400);
 
-      phase("a handler blocks: GET /report holds an http-handlers thread for 600 ms");
+      phase("a handler blocks the event loop: GET /report holds it for 600 ms");
       send(client, base.resolve("/report"), "report-user");
 
-      phase("a leak: the live set grows by 8 MB every 250 ms for 6 s");
-      leak(Duration.ofSeconds(6));
+      phase("a leak: the live set grows by 4 MB every 250 ms for 12 s");
+      leak(Duration.ofSeconds(12));
+
+      fileHandles(argos);
 
       phase("quiet: traffic back to normal for 4 s (episodes resolve)");
       traffic(client, base, 20, 40, Duration.ofSeconds(4), null, 0);
@@ -107,8 +132,10 @@ public final class DemoService {
       server.stop(0);
       handlers.shutdownNow();
       agent.close(); // closes Argos too
+      registry.close();
     }
-    summary(argos);
+    summary(argos, agent);
+    log("problem registry " + registryFile.toAbsolutePath() + ": " + RegistryStats.of(registryFile).toJson());
   }
 
   // ---- the service ----
@@ -152,7 +179,7 @@ public final class DemoService {
       throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     AtomicInteger seq = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 2);
+    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 1 + FLOOD_THREADS);
     Thread normal =
         new Thread(
             () -> {
@@ -162,14 +189,16 @@ public final class DemoService {
             "demo-normal-traffic");
     normal.start();
     if (flooder != null) {
-      Thread flood =
-          new Thread(
-              () -> {
-                pace(end, flooderPerSecond, () -> send(client, base.resolve("/hello"), flooder));
-                done.countDown();
-              },
-              "demo-flood");
-      flood.start();
+      for (int t = 0; t < FLOOD_THREADS; t++) {
+        Thread flood =
+            new Thread(
+                () -> {
+                  pace(end, flooderPerSecond / FLOOD_THREADS, () -> send(client, base.resolve("/hello"), flooder));
+                  done.countDown();
+                },
+                "demo-flood-" + t);
+        flood.start();
+      }
     }
     done.await();
   }
@@ -181,7 +210,9 @@ public final class DemoService {
       request.run();
       next += interval;
       long wait = next - System.nanoTime();
-      if (wait > 0) {
+      if (wait < -TimeUnit.SECONDS.toNanos(1)) {
+        next = System.nanoTime(); // fell behind (a slow machine): do not catch up in a burst
+      } else if (wait > 0) {
         try {
           TimeUnit.NANOSECONDS.sleep(wait);
         } catch (InterruptedException e) {
@@ -207,9 +238,52 @@ public final class DemoService {
   private void leak(Duration duration) throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
     while (System.nanoTime() < end) {
-      leak.add(new byte[8 << 20]);
-      System.gc(); // let the GC report the live set as it grows
-      TimeUnit.MILLISECONDS.sleep(250);
+      for (int i = 0; i < 4; i++) {
+        leak.add(new byte[4 << 20]);
+        TimeUnit.MILLISECONDS.sleep(250);
+      }
+      System.gc(); // a full collection reports the live set as it grows
+
+    }
+  }
+
+  /** Opens files up to 95 % of a small descriptor limit (e.g. after {@code ulimit -n 512}). */
+  private void fileHandles(Argos argos) throws IOException, InterruptedException {
+    long max = argos.snapshot().getLong("fd.max", -1);
+    if (max <= 0 || max > 4096) {
+      phase("file handles: skipped (descriptor limit " + max
+          + "); run `ulimit -n 512` before the demo to see resourceExhaustion");
+      return;
+    }
+    phase("file handles: opening files up to 94 % of the descriptor limit of " + max);
+    Path file = Files.createTempFile("argos-demo", ".txt");
+    List<FileChannel> open = new ArrayList<>();
+    try {
+      long target = max * 94 / 100;
+      long now = openDescriptors();
+      while (now >= 0 && now < target) {
+        for (long i = now; i < target; i++) {
+          open.add(FileChannel.open(file, StandardOpenOption.READ));
+        }
+        now = openDescriptors(); // the HTTP client may have opened or closed sockets meanwhile
+      }
+      TimeUnit.SECONDS.sleep(3); // resources are read about once a second
+    } catch (IOException e) {
+      log("could not open more files: " + e.getMessage());
+    } finally {
+      for (FileChannel c : open) {
+        c.close();
+      }
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** This process's open descriptors, or -1 where /proc/self/fd is missing. */
+  private static long openDescriptors() {
+    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 
@@ -226,7 +300,7 @@ public final class DemoService {
     Map<String, Object> shown = new TreeMap<>();
     data.forEach((k, v) -> {
       if (!"stack".equals(k) && v != null) {
-        shown.put(k, v instanceof Double ? String.format("%.1f", (Double) v) : v);
+        shown.put(k, v instanceof Double d ? String.format("%.1f", d) : v);
       }
     });
     return SafeText.neutralise(shown.toString(), 300);
@@ -240,8 +314,9 @@ public final class DemoService {
     System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, line);
   }
 
-  private void summary(Argos argos) {
+  private void summary(Argos argos, Agent agent) {
     log("---- done. Signals by type: " + new TreeMap<>(signalsByType));
+    log("quarantined now: " + agent.quarantine().size() + " key(s)");
     log("last snapshot: " + argos.snapshot().figures());
     leak.clear();
   }

@@ -43,6 +43,8 @@ public final class Argos implements Observer {
   private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
   private final SamplerEngine engine;
   private final GcMonitor gc;
+  private final JvmStallSampler jvmStalls;
+  private final ExecutorWatchdog watchdog;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RequestRecorder requests = new RequestRecorder();
   private @Nullable Agent local;
@@ -57,7 +59,13 @@ public final class Argos implements Observer {
             config.windowSize().toNanos(),
             this::fanOut);
     this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
-    // samplers are registered here, in tick order: engine.add(new XxxSampler(config, gc, this::fanOut));
+    // the samplers, in tick order
+    this.jvmStalls = JvmStallSampler.create(config, gc, this::fanOut);
+    this.watchdog = ExecutorWatchdog.create(config, jvmStalls, this::fanOut);
+    engine.add(jvmStalls);
+    engine.add(watchdog);
+    engine.add(new HeapSampler(config, gc, this::fanOut));
+    engine.add(new ResourceSampler(config, this::fanOut));
     engine.add(new BurstSampler(config, requests, this::fanOut));
   }
 
@@ -144,7 +152,7 @@ public final class Argos implements Observer {
   public Subscription watch(String name, Executor executor) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(executor, "executor");
-    return () -> {};
+    return watchdog.watch(name, executor);
   }
 
   /** The current figures of every sampler. */

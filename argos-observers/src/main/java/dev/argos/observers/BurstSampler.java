@@ -79,7 +79,7 @@ final class BurstSampler implements Sampler {
   private long typicalLearnedNanos;
   private final long[] installedEpoch = new long[RequestRecorder.WATCH];
   private final long[] lastCount = new long[RequestRecorder.WATCH];
-  private final long[] stats = new long[3];
+  private final long[] stats = new long[2];
   private final Map<String, Episode> keyEpisodes = new LinkedHashMap<>();
   private long keyEpisodesDropped;
   private long distinct;
@@ -147,7 +147,7 @@ final class BurstSampler implements Sampler {
     if (now - epochStart >= shortNanos - periodNanos / 2) {
       endEpoch(now, total);
     }
-    publish(total, shortRate);
+    publish(shortRate);
   }
 
   // ---------------------------------------------------------------- overall
@@ -259,7 +259,7 @@ final class BurstSampler implements Sampler {
           if (occupant == null || keyEpisodes.containsKey(occupant)) {
             continue;
           }
-          long score = Math.max(lastCount[s], rec.estimate(occupant, gen));
+          long score = Math.max(lastCount[s], rec.peek(s));
           if (est > 2 * score && score < weakest) {
             weakest = score;
             slot = s;
@@ -282,10 +282,10 @@ final class BurstSampler implements Sampler {
     double level = keyLevel();
     int completed = rec.flip(cutFor(level, dur));
     rec.rowStats(completed, stats);
-    rec.clear(completed);
-    long keyed = stats[0];
-    distinct = distinctKeys(stats[1], stats[0]);
 
+    // watched keys are counted exactly and not in the sketch: add them back
+    long keyed = stats[0];
+    long watchedActive = 0;
     String[] keys = new String[RequestRecorder.WATCH];
     long heavyCount = 0;
     int heavyKeys = 0;
@@ -297,6 +297,10 @@ final class BurstSampler implements Sampler {
         continue;
       }
       keys[s] = k;
+      keyed += c;
+      if (c > 0 && !rec.inRow0(k, completed)) {
+        watchedActive++; // not already in the sketch's distinct count (watched mid-epoch)
+      }
       // heavy keys do not teach the typical rate: keys in an episode younger than the window,
       // and keys at the firing level once there is a typical rate to fire against
       Episode ep = keyEpisodes.get(k);
@@ -304,11 +308,13 @@ final class BurstSampler implements Sampler {
           ep != null
               ? now - ep.start < windowNanos
               : typicalSeeded && perSecond(c, dur) >= level * (1 - EPS);
-      if (heavy) {
+      if (heavy && c > 0) {
         heavyCount += c;
         heavyKeys++;
       }
     }
+    rec.clear(completed);
+    distinct = distinctKeys(stats[1], stats[0]) + watchedActive;
     learnTypical(now, keyed - heavyCount, distinct - heavyKeys, dur);
 
     // judged against the level as just learned; a key is judged once the overall detector is
@@ -335,7 +341,7 @@ final class BurstSampler implements Sampler {
   /** Linear counting on row 0 (saturates at about width x ln(2 x width)). */
   private long distinctKeys(long zeros, long keyed) {
     int w = rec.width();
-    double z = Math.max(0.5, zeros);
+    double z = Math.max(0.5, (double) zeros);
     long est = Math.round(-w * Math.log(z / w));
     return Math.min(est, keyed);
   }
@@ -506,7 +512,7 @@ final class BurstSampler implements Sampler {
 
   // ---------------------------------------------------------------- figures
 
-  private void publish(long total, double shortRate) {
+  private void publish(double shortRate) {
     Figures f = new Figures();
     f.rate = shortRate;
     f.baseline = baseline;

@@ -104,10 +104,9 @@ final class GcMonitor implements AutoCloseable {
     long offsetNanos =
         System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-      if (!(gc instanceof NotificationEmitter)) {
+      if (!(gc instanceof NotificationEmitter emitter)) {
         continue;
       }
-      NotificationEmitter emitter = (NotificationEmitter) gc;
       NotificationListener listener =
           (Notification n, Object handback) -> onNotification(n, heapPools, offsetNanos);
       emitter.addNotificationListener(listener, null, null);

@@ -11,10 +11,12 @@ import org.jspecify.annotations.Nullable;
 /*
  * Design notes.
  *
- * Hot path. record() is one LongAdder.increment(). record(key) adds, on preallocated arrays
- * only: four opaque int increments in a count-min sketch, one acquire read of a small watch
- * table, and, rarely, one release store of the key reference into a candidate slot. No clock,
- * no lock, no allocation (String.hashCode() is cached in the String), no loop over keys.
+ * Hot path. record() is one LongAdder.increment(). record(key) reads one or two slots of a
+ * small watch table; a watched key (a suspect) then costs one atomic add on its exact counter
+ * and nothing else. Any other key costs one LongAdder.increment(), four opaque int increments
+ * in a count-min sketch and, rarely, one release store of the key reference into a candidate
+ * slot. Only preallocated arrays are touched: no clock, no lock, no allocation
+ * (String.hashCode() is cached in the String), no loop over keys.
  *
  * Sketch. ROWS = 4 rows; the cells of one generation are split into S stripes (S = a power of
  * two, 2 x processors capped at 16), each S-th of the width, so that threads (stripe = thread
@@ -39,10 +41,13 @@ import org.jspecify.annotations.Nullable;
  * sampler drains the slots every tick.
  *
  * Confirmation. The sampler installs the best candidates in a 2-way set-associative watch
- * table (WATCH slots). For a watched key the hot path also increments an exact, striped
- * counter (AtomicLongArray, stripe-major so stripes do not share cache lines). Only exact
- * counts decide a signal, so a spoofed key lifted by sketch noise is watched for an epoch,
- * counts ~1 and is evicted: it can never fire.
+ * table (WATCH slots). A request of a watched key increments an exact, striped counter
+ * (AtomicLongArray, stripe-major so stripes do not share cache lines) instead of the LongAdder;
+ * the sampler moves those counts into `harvested` with getAndSet, so the total stays exact.
+ * Watched keys are left out of the sketch; the sampler adds their exact counts back into the
+ * keyed total and the distinct count. Only exact counts
+ * decide a signal, so a spoofed key lifted by sketch noise is watched for an epoch, counts ~1
+ * and is evicted: it can never fire.
  *
  * Bounds. Everything is allocated in the constructor: 2 x 65 536 int cells (512 KiB), WATCH x
  * S longs, CANDIDATES + WATCH references. Keys longer than MAX_KEY_LENGTH are counted but never
@@ -75,6 +80,9 @@ final class RequestRecorder {
       new AtomicReferenceArray<>(CANDIDATES);
   private final AtomicReferenceArray<@Nullable String> watch = new AtomicReferenceArray<>(WATCH);
   private final AtomicLongArray exact;
+
+  /** Exact counts moved out of {@link #exact} by the sampler (part of the total). */
+  private volatile long harvested;
 
   /** Generation bit (bit 0) and nomination cut (the rest): one volatile read on the hot path. */
   private volatile int state = 2 << 1;
@@ -109,8 +117,9 @@ final class RequestRecorder {
   /** One request from {@code key}; null counts as {@link #record()}. */
   void record(@Nullable String key) {
     try {
-      total.increment();
-      if (key != null) {
+      if (key == null) {
+        total.increment();
+      } else {
         recordKey(key);
       }
     } catch (Throwable ignored) {
@@ -121,8 +130,20 @@ final class RequestRecorder {
   private void recordKey(String key) {
     int h = key.hashCode();
     int h1 = mix(h);
-    int h2 = mix(h ^ SEED) | 1;
     int stripe = (int) Thread.currentThread().getId() & stripeMask;
+    // a watched key counts in its exact counter only (part of the total, and the sketch has
+    // nothing more to tell about it): one atomic add, and done
+    int b = bucket(h1);
+    if (same(watch.getAcquire(b), key, h)) {
+      exact.getAndIncrement(stripe * WATCH + b);
+      return;
+    }
+    if (same(watch.getAcquire(b + 1), key, h)) {
+      exact.getAndIncrement(stripe * WATCH + b + 1);
+      return;
+    }
+    total.increment();
+    int h2 = mix(h ^ SEED) | 1;
     int st = state;
     int base = (st & 1) * genCells + stripe * stripeCells;
     int min = bump(base + (h1 >>> rowShift));
@@ -132,16 +153,13 @@ final class RequestRecorder {
     if (min >= (st >>> 1) && (min & (min - 1)) == 0 && key.length() <= MAX_KEY_LENGTH) {
       candidates.lazySet(candidateSlot(h2), key);
     }
-    int b = bucket(h1);
-    String w = watch.getAcquire(b);
-    if (w != null && (w == key || (w.hashCode() == h && w.equals(key)))) {
-      exact.getAndIncrement(stripe * WATCH + b);
-      return;
-    }
-    w = watch.getAcquire(b + 1);
-    if (w != null && (w == key || (w.hashCode() == h && w.equals(key)))) {
-      exact.getAndIncrement(stripe * WATCH + b + 1);
-    }
+  }
+
+  /** Equality with the cheap tests first: same reference, then cached hash, then content. */
+  @SuppressWarnings("ReferenceEquality") // deliberate fast path; equals() follows
+  private static boolean same(@Nullable String watched, String key, int hash) {
+    return watched != null
+        && (watched == key || (watched.hashCode() == hash && watched.equals(key)));
   }
 
   private int bump(int i) {
@@ -169,9 +187,17 @@ final class RequestRecorder {
 
   // ---------------------------------------------------------------- sampler side
 
-  /** Every request recorded so far (with and without key). */
+  /**
+   * Every request recorded so far (with and without key): the LongAdder, plus the exact counts
+   * harvested so far, plus those not harvested yet. Exact on the sampler thread; from another
+   * thread it may miss the counts of a harvest running at the same instant.
+   */
   long total() {
-    return total.sum();
+    long n = harvested;
+    for (int i = 0, len = exact.length(); i < len; i++) {
+      n += exact.get(i);
+    }
+    return n + total.sum();
   }
 
   int stripes() {
@@ -213,12 +239,10 @@ final class RequestRecorder {
 
   /**
    * Row-0 figures of generation {@code gen}: {@code out[0]} = keyed requests counted, {@code
-   * out[1]} = row-0 cells empty in every stripe (for linear counting of distinct keys), {@code
-   * out[2]} = keyed requests of the busiest stripe.
+   * out[1]} = row-0 cells empty in every stripe (for linear counting of distinct keys).
    */
   void rowStats(int gen, long[] out) {
     long sum = 0;
-    long busiest = 0;
     int zeros = 0;
     int g = gen * genCells;
     for (int s = 0; s < stripes; s++) {
@@ -228,7 +252,6 @@ final class RequestRecorder {
         stripeSum += (int) CELL.getOpaque(cells, base + i);
       }
       sum += stripeSum;
-      busiest = Math.max(busiest, stripeSum);
     }
     for (int i = 0; i < width; i++) {
       boolean empty = true;
@@ -241,7 +264,17 @@ final class RequestRecorder {
     }
     out[0] = sum;
     out[1] = zeros;
-    out[2] = busiest;
+  }
+
+  /** Whether {@code key}'s row-0 cell is counted in some stripe of generation {@code gen}. */
+  boolean inRow0(String key, int gen) {
+    int i = mix(key.hashCode()) >>> rowShift;
+    for (int s = 0; s < stripes; s++) {
+      if ((int) CELL.getOpaque(cells, gen * genCells + s * stripeCells + i) != 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Zeroes generation {@code gen} (not the current one). */
@@ -295,9 +328,7 @@ final class RequestRecorder {
   /** Starts exact counting of {@code key} in {@code slot}, replacing any key there. */
   void watch(int slot, String key) {
     watch.set(slot, null);
-    for (int s = 0; s < stripes; s++) {
-      exact.set(s * WATCH + slot, 0);
-    }
+    harvest(slot);
     watch.set(slot, key);
   }
 
@@ -305,12 +336,23 @@ final class RequestRecorder {
     watch.set(slot, null);
   }
 
+  /** The exact count of the key in {@code slot} since the last harvest, without resetting it. */
+  long peek(int slot) {
+    long n = 0;
+    for (int s = 0; s < stripes; s++) {
+      n += exact.get(s * WATCH + slot);
+    }
+    return n;
+  }
+
   /** The exact count of the key in {@code slot} since the last harvest, and resets it. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written by the sampler thread only
   long harvest(int slot) {
     long n = 0;
     for (int s = 0; s < stripes; s++) {
       n += exact.getAndSet(s * WATCH + slot, 0);
     }
+    harvested += n;
     return n;
   }
 

@@ -25,11 +25,19 @@ import org.jspecify.annotations.Nullable;
  * argos:error signal; later failures are counted, and the sampler keeps being called (a
  * transient fault heals by itself). The others tick on regardless.
  *
+ * Fine slices: a FineSampler (the JVM stall meter, the executor watchdog) needs the thread more
+ * often than once a tick. With one registered, the thread parks in slices of at most the
+ * smallest resolution asked for (the last slice before a tick is cut short so the tick stays on
+ * schedule) and calls each FineSampler's onWake after every park with the park's start, due and
+ * wake times. The tick schedule and tick counting are unchanged. Fine samplers are kept in an
+ * array so that the wake-up path allocates nothing.
+ *
  * Starvation: the engine records how late each tick starts. When a tick is late by at least
  * STARVED_PERIODS periods (and at least one second), it reports one argos:error per window:
  * a sampler thread that cannot get CPU is itself an anomaly, and the JVM stall detector can
  * only be as prompt as this thread.
  */
+@SuppressWarnings("NonAtomicVolatileUpdate") // counters have one writer; volatile only publishes
 final class SamplerEngine {
   private static final int STARVED_PERIODS = 10;
   static final String THREAD_NAME = "argos-sampler";
@@ -40,6 +48,8 @@ final class SamplerEngine {
   private final List<Sampler> samplers = new CopyOnWriteArrayList<>();
   private final SignalSink sink;
   private final Map<Sampler, AtomicLong> failures = new ConcurrentHashMap<>();
+  private volatile FineSampler[] fine = new FineSampler[0];
+  private volatile long sliceNanos = Long.MAX_VALUE;
 
   private volatile boolean running;
   private @Nullable Thread thread;
@@ -59,6 +69,20 @@ final class SamplerEngine {
 
   void add(Sampler sampler) {
     samplers.add(sampler);
+    if (sampler instanceof FineSampler f) {
+      synchronized (this) {
+        FineSampler[] old = fine;
+        FineSampler[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+        grown[old.length] = f;
+        fine = grown;
+        sliceNanos = Math.min(sliceNanos, Math.max(1, f.resolutionNanos()));
+      }
+    }
+  }
+
+  /** The longest park between two wake-ups: the finest resolution asked for, else a period. */
+  long sliceNanos() {
+    return Math.min(sliceNanos, periodNanos);
   }
 
   List<Sampler> samplers() {
@@ -73,7 +97,6 @@ final class SamplerEngine {
     running = true;
     Thread t = new Thread(this::loop, THREAD_NAME);
     t.setDaemon(true);
-    t.setPriority(Math.min(Thread.MAX_PRIORITY, Thread.NORM_PRIORITY + 2));
     thread = t;
     t.start();
   }
@@ -84,7 +107,11 @@ final class SamplerEngine {
       long now = clock.nanoTime();
       long wait = next - now;
       if (wait > 0) {
-        LockSupport.parkNanos(this, wait);
+        long slice = Math.min(wait, sliceNanos);
+        LockSupport.parkNanos(this, slice);
+        if (fine.length > 0 && running) {
+          wakeOnce(now, now + slice, clock.nanoTime());
+        }
         continue;
       }
       long late = now - next;
@@ -94,7 +121,7 @@ final class SamplerEngine {
       }
       if (late >= periodNanos) {
         long missed = late / periodNanos;
-        missedTicks += missed;
+        missedTicks = missedTicks + missed; // single writer: the sampler thread
         next += missed * periodNanos;
         reportStarvation(now, late);
       }
@@ -103,8 +130,13 @@ final class SamplerEngine {
     }
   }
 
-  /** Runs every sampler once at {@code nowNanos}; the thread calls it, and so do tests. */
+  /**
+   * Runs every sampler once at {@code nowNanos} (counted in {@link #ticks()} before they run);
+   * the thread calls it, and so do tests.
+   */
   void runOnce(long nowNanos) {
+    // counted first: whoever sees a signal of this tick also sees the tick counted
+    ticks = ticks + 1; // single writer per engine: the sampler thread, or a test
     for (Sampler s : samplers) {
       try {
         s.tick(nowNanos);
@@ -112,7 +144,20 @@ final class SamplerEngine {
         onFailure(s, t);
       }
     }
-    ticks++;
+  }
+
+  /**
+   * Runs every fine sampler's {@code onWake} once; the thread calls it after each park, and so
+   * do tests (with a manual clock's times).
+   */
+  void wakeOnce(long parkStartNanos, long dueNanos, long wakeNanos) {
+    for (FineSampler f : fine) {
+      try {
+        f.onWake(parkStartNanos, dueNanos, wakeNanos);
+      } catch (Throwable t) {
+        onFailure(f, t);
+      }
+    }
   }
 
   private void onFailure(Sampler s, Throwable t) {

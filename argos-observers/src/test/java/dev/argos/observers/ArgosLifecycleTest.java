@@ -2,6 +2,7 @@ package dev.argos.observers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
@@ -74,12 +75,15 @@ class ArgosLifecycleTest {
     BlockingQueue<Signal> got = new LinkedBlockingQueue<>();
     Argos argos = Argos.createArgos(fast().onAnomaly(got::add).build());
     argos.engine().add(new EmitOnce(argos.out()));
-    assertThat(argos.start()).isSameAs(argos);
-    argos.start(); // idempotent
-    Signal s = take(got, "testSignal");
-    assertThat(s.source()).isEqualTo("argos");
-    assertThat(argosThreads()).contains("argos-sampler");
-    argos.close();
+    try {
+      assertThat(argos.start()).isSameAs(argos);
+      argos.start(); // idempotent
+      Signal s = take(got, "testSignal");
+      assertThat(s.source()).isEqualTo("argos");
+      assertThat(argosThreads()).contains("argos-sampler");
+    } finally {
+      argos.close();
+    }
     argos.close();
     assertThat(argosThreads()).isEmpty();
     assertThatThrownBy(argos::start).isInstanceOf(IllegalStateException.class);
@@ -92,17 +96,21 @@ class ArgosLifecycleTest {
     argos.engine().add(new EmitOnce(argos.out()));
     argos.engine().add(new Throwing());
     Agent agent = Agent.createAgent(AgentConfig.builder().observer(argos).build());
-    BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
-    BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
-    agent.on(Agent.TOPIC_SIGNAL, signals::add);
-    agent.on(Agent.TOPIC_ERROR, errors::add);
-    assertThat(take(signals, "testSignal").source()).isEqualTo("argos");
-    assertThat(take(onAnomaly, "testSignal").source()).isEqualTo("argos");
-    Signal err = take(errors, Signal.TYPE_ERROR);
-    assertThat(err.key()).isEqualTo("throwing");
-    assertThat(err.data()).containsEntry("kind", "samplerFailed");
-    assertThat(argos.snapshot().getLong("sampler.ticks", -1)).isPositive();
-    agent.close();
+    try {
+      BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
+      BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+      agent.on(Agent.TOPIC_SIGNAL, signals::add);
+      agent.on(Agent.TOPIC_ERROR, errors::add);
+      assertThat(take(signals, "testSignal").source()).isEqualTo("argos");
+      assertThat(take(onAnomaly, "testSignal").source()).isEqualTo("argos");
+      Signal err = take(errors, Signal.TYPE_ERROR);
+      assertThat(err.key()).isEqualTo("throwing");
+      assertThat(err.data()).containsEntry("kind", "samplerFailed");
+      // the sampler thread is asynchronous: wait for the tick that emitted to be counted
+      await().atMost(Duration.ofSeconds(10)).until(() -> argos.snapshot().getLong("sampler.ticks", -1) > 0);
+    } finally {
+      agent.close();
+    }
     assertThat(argosThreads()).isEmpty();
   }
 

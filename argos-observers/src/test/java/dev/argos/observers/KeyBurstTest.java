@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.util.Random;
+import java.util.function.IntConsumer;
 import org.junit.jupiter.api.Test;
 
 /** The per-key burst detector, driven tick by tick on a manual clock (100 ms ticks, 1 s epochs). */
@@ -160,6 +161,37 @@ class KeyBurstTest {
   }
 
   @Test
+  void aKeyEpisodeEscalatesOnceToCritical() {
+    BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
+    String[] keys = normalKeys(1000);
+    Random r = new Random(6);
+    // 100 requests/s spread over 1 000 keys: ~1 request per active key and epoch
+    IntConsumer normal = t -> {
+      for (int i = 0; i < 10; i++) {
+        h.rec.record(keys[r.nextInt(keys.length)]);
+      }
+    };
+    h.each(12, normal);
+    h.each(3, t -> {
+      normal.accept(t);
+      for (int i = 0; i < 2; i++) {
+        h.rec.record(ATTACKER); // 20/s: over 10/s, under 3 x 10/s
+      }
+    });
+    assertThat(h.keyed()).extracting(Signal::severity).containsExactly(Severity.WARNING);
+    h.each(3, t -> {
+      normal.accept(t);
+      for (int i = 0; i < 6; i++) {
+        h.rec.record(ATTACKER); // 60/s
+      }
+    });
+    assertThat(h.keyed()).extracting(Signal::severity).containsExactly(Severity.WARNING, Severity.CRITICAL);
+    assertThat(h.keyed()).extracting(Signal::key).containsOnly(ATTACKER);
+    // the typical rate is per key active in an epoch, so never under 1/s: level ~ 10 x 1.06/s
+    assertThat((Double) h.keyed().get(0).data().get("thresholdRate")).isBetween(10.0, 11.0);
+  }
+
+  @Test
   void concurrentKeyEpisodesAreBounded() {
     BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
     String[] keys = normalKeys(1000);
@@ -183,8 +215,11 @@ class KeyBurstTest {
         }
       }
     });
-    assertThat(h.keyed()).hasSize(BurstSampler.MAX_KEY_EPISODES);
-    assertThat(h.keyed()).extracting(Signal::key).doesNotHaveDuplicates().allMatch(k -> k.startsWith("flooder-"));
+    // one episode per key (a WARNING opened on a partial epoch may escalate once to CRITICAL)
+    assertThat(h.keyed()).noneMatch(Signal::isResolved);
+    assertThat(h.keyed().stream().map(Signal::key).distinct().count()).isEqualTo(BurstSampler.MAX_KEY_EPISODES);
+    assertThat(h.keyed()).extracting(Signal::key).allMatch(k -> k.startsWith("flooder-"));
+    assertThat(h.figure("requests.keys.bursting")).isEqualTo(BurstSampler.MAX_KEY_EPISODES);
     assertThat(h.figure("requests.keys.episodesDropped")).isGreaterThan(0);
   }
 
@@ -213,6 +248,55 @@ class KeyBurstTest {
     assertThat(s.key()).hasSize(Signal.MAX_KEY_LENGTH).isEqualTo(evil.substring(0, Signal.MAX_KEY_LENGTH));
     assertThat(s.message()).doesNotContain("\n").doesNotContain("\u202e").contains("evil\\n");
     assertThat(h.rec.total()).isEqualTo(10L * 120 + 3 * 5 * 30);
+  }
+
+  @Test
+  void totalStaysExactWhileRecordingThreadsRaceTheSampler() throws Exception {
+    BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
+    int threads = 4;
+    int perThread = 300_000;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(threads);
+    java.util.List<Thread> ts = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int seed = t;
+      Thread th = new Thread(() -> {
+        Random r = new Random(seed);
+        try {
+          go.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < perThread; i++) {
+          int k = i % 3;
+          if (k == 0) {
+            h.rec.record(ATTACKER); // watched soon: counted in the exact counters
+          } else if (k == 1) {
+            h.rec.record("k" + r.nextInt(5000));
+          } else {
+            h.rec.record((String) null);
+          }
+        }
+        running.decrementAndGet();
+      });
+      th.start();
+      ts.add(th);
+    }
+    go.countDown();
+    // the sampler ticks (drains candidates, installs watches, harvests) while threads record
+    int ticks = 0;
+    boolean watched = false;
+    while (running.get() > 0 || ticks < 30) {
+      h.step();
+      ticks++;
+      watched |= h.rec.findWatched(ATTACKER) >= 0;
+    }
+    for (Thread th : ts) {
+      th.join();
+    }
+    h.run(0, 2);
+    assertThat(h.rec.total()).isEqualTo((long) threads * perThread);
+    assertThat(watched).as("the hot key was counted exactly for a while").isTrue();
   }
 
   private static long usedAfterGc(MemoryMXBean mem) {

@@ -224,8 +224,8 @@ public final class AuditRecord {
           required(n, "prevHash").asText(),
           required(n, "hash").asText());
     } catch (JsonProcessingException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException) {
-        throw (IllegalArgumentException) e;
+      if (e instanceof IllegalArgumentException iae) {
+        throw iae;
       }
       throw new IllegalArgumentException("not an audit record: " + e.getMessage(), e);
     }
@@ -304,7 +304,7 @@ public final class AuditRecord {
 
   @Override
   public boolean equals(@org.jspecify.annotations.Nullable Object o) {
-    return o instanceof AuditRecord && ((AuditRecord) o).toLine().equals(toLine());
+    return o instanceof AuditRecord other && other.toLine().equals(toLine());
   }
 
   @Override

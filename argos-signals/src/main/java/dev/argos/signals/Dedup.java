@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Behaviour</h2>
  *
  * <ul>
- *   <li><b>Fingerprint</b> = type + key + severity. The first signal of a fingerprint is
+ *   <li><b>Fingerprint</b> = type + key + {@code data.reason} (when present) + severity. The
+ *       first signal of a fingerprint is
  *       delivered unchanged and starts an episode.
  *   <li><b>Dedup</b>: a repeat within the window (60 s by default) of the fingerprint's last
  *       delivery is counted, not delivered. A repeat after the window, while repeats keep
@@ -96,11 +97,12 @@ public final class Dedup implements SignalFilter {
     expireIdle(now);
     String type = signal.type();
     String key = signal.key();
+    String reason = reasonOf(signal);
     if (signal.isResolved()) {
       long repeats = 0;
       boolean any = false;
       for (Severity s : Severity.values()) {
-        Episode e = episodes.remove(fingerprint(type, key, s));
+        Episode e = episodes.remove(fingerprint(type, key, reason, s));
         if (e != null) {
           any = true;
           repeats += e.repeats;
@@ -110,7 +112,7 @@ public final class Dedup implements SignalFilter {
       return deliver(
           any && repeats > 0 ? signal.toBuilder().data("repeats", repeats) : null, signal, type);
     }
-    String fp = fingerprint(type, key, signal.severity());
+    String fp = fingerprint(type, key, reason, signal.severity());
     Episode e = episodes.get(fp);
     if (e != null && now - e.lastSeen > windowNanos) {
       episodes.remove(fp); // a gap longer than the window: that episode is over
@@ -240,11 +242,21 @@ public final class Dedup implements SignalFilter {
     }
   }
 
-  private static String fingerprint(String type, @Nullable String key, Severity severity) {
-    // type matches [A-Za-z0-9._-]; '\u0000' cannot occur in it, and a null key is marked apart
+  /**
+   * {@code data.reason} when it is a short string: one detector can report several conditions
+   * about the same key (a heap that grows and a heap that is full), which are distinct episodes.
+   */
+  private static String reasonOf(Signal signal) {
+    Object r = signal.data().get("reason");
+    return r instanceof String s && s.length() <= 64 ? s : "";
+  }
+
+  private static String fingerprint(
+      String type, @Nullable String key, String reason, Severity severity) {
+    // type has no NUL; reasons are words chosen by detectors; a null key is marked apart
     return key == null
-        ? type + "\u0000\u0001" + severity.ordinal()
-        : type + '\u0000' + severity.ordinal() + key;
+        ? type + '\u0000' + reason + "\u0000\u0001" + severity.name()
+        : type + '\u0000' + reason + '\u0000' + severity.name() + '\u0000' + key;
   }
 
   /** One fingerprint's episode. */

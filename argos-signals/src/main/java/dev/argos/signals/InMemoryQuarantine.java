@@ -83,6 +83,7 @@ import org.slf4j.LoggerFactory;
  *       reported, at the next write, {@link #size()} or {@link #sweep()}.
  * </ul>
  */
+@SuppressWarnings("EnumOrdinal") // one eviction order per severity, indexed by ordinal
 public final class InMemoryQuarantine implements Quarantine {
   /** Offence timestamps kept per key. */
   static final int MAX_TRACKED_OFFENCES = 16;
@@ -602,17 +603,17 @@ public final class InMemoryQuarantine implements Quarantine {
   }
 
   private void deliver(Object ev) {
-    if (ev instanceof Signal) {
+    if (ev instanceof Signal signal) {
       for (SignalListener l : listeners) {
         try {
-          l.onSignal((Signal) ev);
+          l.onSignal(signal);
         } catch (Throwable t) {
           log.warn("argos: a quarantine change listener threw; continuing", t);
         }
       }
-    } else if (ev instanceof AuditRecord && auditListener != null) {
+    } else if (ev instanceof AuditRecord record && auditListener != null) {
       try {
-        auditListener.accept((AuditRecord) ev);
+        auditListener.accept(record);
       } catch (Throwable t) {
         log.warn("argos: the quarantine audit listener threw; continuing", t);
       }

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,7 +91,7 @@ final class ProblemRecordCodec {
     byte[] line = write(r, r.data());
     if (line.length > MAX_LINE_BYTES) {
       Map<String, @Nullable Object> cut = new LinkedHashMap<>();
-      cut.put("truncated", Boolean.TRUE);
+      cut.put("truncated", true);
       cut.put("originalBytes", line.length);
       line = write(r, cut);
     }
@@ -134,8 +133,15 @@ final class ProblemRecordCodec {
 
   /** Parses one line; null when it is not a complete, valid record. */
   static @Nullable ProblemRecord parse(String line) {
+    byte[] b = line.getBytes(StandardCharsets.UTF_8);
+    return parse(b, 0, b.length);
+  }
+
+  /** Parses one line of UTF-8 bytes; null when it is not a complete, valid record. */
+  @SuppressWarnings("unchecked")
+  static @Nullable ProblemRecord parse(byte[] bytes, int offset, int length) {
     try {
-      Object tree = MAPPER.readValue(line, Object.class);
+      Object tree = MAPPER.readValue(bytes, offset, length, Object.class);
       if (!(tree instanceof Map)) {
         return null;
       }
@@ -148,12 +154,12 @@ final class ProblemRecordCodec {
           str(m, "type"),
           optStr(m, "key"),
           str(m, "message"),
-          data instanceof Map ? castMap((Map<?, ?>) data) : Map.of(),
+          data instanceof Map<?, ?> ? (Map<String, @Nullable Object>) data : Map.of(),
           str(m, "problemKey"),
           str(m, "actionTaken"),
           optStr(m, "actionResult"),
           str(m, "host"),
-          pid instanceof Number ? ((Number) pid).longValue() : -1L,
+          pid instanceof Number pn ? pn.longValue() : -1L,
           str(m, "app"));
     } catch (IOException | RuntimeException e) {
       // torn or foreign line: the caller counts it
@@ -163,21 +169,15 @@ final class ProblemRecordCodec {
 
   private static String str(Map<?, ?> m, String name) {
     Object v = m.get(name);
-    if (!(v instanceof String)) {
+    if (!(v instanceof String s)) {
       throw new IllegalArgumentException("missing " + name);
     }
-    return (String) v;
+    return s;
   }
 
   private static @Nullable String optStr(Map<?, ?> m, String name) {
     Object v = m.get(name);
-    return v instanceof String ? (String) v : null;
-  }
-
-  private static Map<String, @Nullable Object> castMap(Map<?, ?> m) {
-    Map<String, @Nullable Object> out = new LinkedHashMap<>();
-    m.forEach((k, v) -> out.put(String.valueOf(k), v));
-    return out;
+    return v instanceof String s ? s : null;
   }
 
   /** A deep, unmodifiable copy of JSON-like data (maps, lists, scalars). */
@@ -210,8 +210,8 @@ final class ProblemRecordCodec {
       }
       return Collections.unmodifiableList(out);
     }
-    if (v instanceof Number) {
-      return ((Number) v).doubleValue();
+    if (v instanceof Number n) {
+      return n.doubleValue();
     }
     return String.valueOf(v);
   }
@@ -243,20 +243,11 @@ final class ProblemRecordCodec {
     }
   }
 
-  /** Parses an ISO instant, or null. */
-  static @Nullable Instant parseInstant(String s) {
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
-  }
-
   /**
    * Escapes, besides what JSON requires, DEL, C1 controls, line/paragraph separators, bidi
-   * controls, the BOM and every surrogate (so a lone surrogate in an untrusted key cannot break
-   * the writer). The output therefore never contains a character a line splitter or terminal
-   * would act on.
+   * controls, the BOM and every surrogate (so a lone surrogate in an untrusted key cannot break the
+   * writer). The output therefore never contains a character a line splitter or terminal would act
+   * on.
    */
   static final class SafeEscapes extends CharacterEscapes {
     private static final long serialVersionUID = 1L;
@@ -287,7 +278,11 @@ final class ProblemRecordCodec {
         return new SerializedString(
             new String(
                 new char[] {
-                  '\\', 'u', HEX[(ch >> 12) & 0xf], HEX[(ch >> 8) & 0xf], HEX[(ch >> 4) & 0xf],
+                  '\\',
+                  'u',
+                  HEX[(ch >> 12) & 0xf],
+                  HEX[(ch >> 8) & 0xf],
+                  HEX[(ch >> 4) & 0xf],
                   HEX[ch & 0xf]
                 }));
       }

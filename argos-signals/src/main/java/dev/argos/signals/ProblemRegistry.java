@@ -7,13 +7,9 @@ import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,21 +42,21 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Each line is serialised whole, then handed to the operating system in one write on a
- *       channel opened in append mode, and ends with {@code '\n'}. Nothing is buffered in the
- *       JVM: a process killed at any moment (even {@code SIGKILL}) loses at most the line being
- *       written, which a reader skips and counts. Lines are not forced to the disk ({@code fsync})
- *       unless {@link Builder#syncEachLine(boolean)} asks for it, so a power cut may lose what the
- *       OS had not written yet.
+ *       channel opened in append mode, and ends with {@code '\n'}. Nothing is buffered in the JVM:
+ *       a process killed at any moment (even {@code SIGKILL}) loses at most the line being written,
+ *       which a reader skips and counts. Lines are not forced to the disk ({@code fsync}) unless
+ *       {@link Builder#syncEachLine(boolean)} asks for it, so a power cut may lose what the OS had
+ *       not written yet.
  *   <li>Bounded: the file is rotated when the next line would pass {@link
  *       Builder#maxFileBytes(long)} (10 MiB by default), keeping {@link Builder#backups(int)} (3)
- *       older files {@code file.1} (newest) to {@code file.3}; a line is at most 64 KiB (a
- *       record's {@code data} is replaced by {@code {"truncated":true,"originalBytes":n}}
- *       beyond that). So the registry uses at most about 40 MiB with the defaults.
- *   <li>Writing stops while the file system has less than {@link Builder#minFreeBytes(long)}
- *       (100 MiB by default) usable: checked at most once a second. Stopping is reported once
- *       (a warning in the log, {@link #linesDropped()} counting the lines not written, and an
- *       {@code argosError} signal to the {@link Builder#errorSink(SignalListener) error sink});
- *       writing resumes by itself when space is back.
+ *       older files {@code file.1} (newest) to {@code file.3}; a line is at most 64 KiB (a record's
+ *       {@code data} is replaced by {@code {"truncated":true,"originalBytes":n}} beyond that). So
+ *       the registry uses at most about 40 MiB with the defaults.
+ *   <li>Writing stops while the file system has less than {@link Builder#minFreeBytes(long)} (100
+ *       MiB by default) usable: checked at most once a second. Stopping is reported once (a warning
+ *       in the log, {@link #linesDropped()} counting the lines not written, and an {@code
+ *       argosError} signal to the {@link Builder#errorSink(SignalListener) error sink}); writing
+ *       resumes by itself when space is back.
  *   <li>{@link #onSignal(Signal)} never throws: I/O errors are logged once per episode, counted,
  *       and retried at most once a second. It is safe to call from several threads.
  *   <li>Untrusted text (keys, messages, data) is JSON-escaped, including line and paragraph
@@ -68,8 +64,8 @@ import org.slf4j.LoggerFactory;
  *       terminal control character.
  * </ul>
  *
- * <p>One process should write one registry file; several processes appending to the same file
- * would interleave whole lines but rotate it under each other.
+ * <p>One process should write one registry file; several processes appending to the same file would
+ * interleave whole lines but rotate it under each other.
  */
 public final class ProblemRegistry implements SignalListener, AutoCloseable {
   /*
@@ -96,14 +92,16 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
 
   /** Default rotation size: 10 MiB. */
   public static final long DEFAULT_MAX_FILE_BYTES = 10L * 1024 * 1024;
+
   /** Default number of rotated files kept. */
   public static final int DEFAULT_BACKUPS = 3;
+
   /** Default free-space floor: 100 MiB. */
   public static final long DEFAULT_MIN_FREE_BYTES = 100L * 1024 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(ProblemRegistry.class);
   private static final long CHECK_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
-  private static final int MAX_READ_LINE_CHARS = 1 << 20;
+  private static final int MAX_READ_LINE_BYTES = 1 << 20;
 
   private final Path path;
   private final long maxFileBytes;
@@ -133,7 +131,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   private long nextSpaceCheck;
   private long nextRetry;
   private boolean closed;
-  private boolean resolverFailureReported;
+  private volatile boolean resolverFailureReported;
 
   private ProblemRegistry(Builder b) {
     this.path = b.path;
@@ -152,9 +150,9 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   }
 
   /**
-   * Opens (creating it and its directory if needed) the registry at {@code path} with the
-   * defaults: 10 MiB files, 3 backups, a 100 MiB free-space floor, app name from the system
-   * property {@code argos.app} or {@code "unknown"}.
+   * Opens (creating it and its directory if needed) the registry at {@code path} with the defaults:
+   * 10 MiB files, 3 backups, a 100 MiB free-space floor, app name from the system property {@code
+   * argos.app} or {@code "unknown"}.
    *
    * @throws UncheckedIOException if the file cannot be created or opened for appending
    */
@@ -170,9 +168,9 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   /**
    * The problem key of a signal: {@code type + ":" +} the first 16 hex digits of SHA-256 over the
    * UTF-8 bytes of {@code key + "|" + messageWithoutNumbers}, where a null key counts as the empty
-   * string and every run of ASCII digits in the message is replaced by one {@code '#'} ({@code
-   * "lag 120 ms over 50 ms"} becomes {@code "lag # ms over # ms"}; {@code "1.5"} becomes {@code
-   * "#.#"}). So the same problem on the same subject has the same key whatever its measurements.
+   * string and every run of ASCII digits in the message is replaced by one {@code '#'} ({@code "lag
+   * 120 ms over 50 ms"} becomes {@code "lag # ms over # ms"}; {@code "1.5"} becomes {@code "#.#"}).
+   * So the same problem on the same subject has the same key whatever its measurements.
    */
   public static String problemKey(String type, @Nullable String key, String message) {
     return ProblemRecordCodec.problemKey(type, key, message);
@@ -190,7 +188,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
 
   /**
    * Reads one registry file like {@link #read(Path)} and also says how many lines were skipped.
-   * Lines longer than 1 Mi characters are skipped without being held in memory.
+   * Lines longer than 1 MiB are skipped without being held in memory.
    *
    * @throws UncheckedIOException if the file cannot be read
    */
@@ -200,44 +198,52 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     return new ReadResult(List.copyOf(records), skipped);
   }
 
-  /** Streams the records of one file to {@code sink}; returns the number of lines skipped. */
+  /**
+   * Streams the records of one file to {@code sink}; returns the number of lines skipped. Lines are
+   * cut on {@code '\n'} bytes and handed to Jackson as UTF-8 bytes, straight from the read buffer
+   * when they fit in it.
+   */
   static int forEach(Path path, Consumer<ProblemRecord> sink) {
     int skipped = 0;
-    try (InputStream in = Files.newInputStream(path);
-        Reader r =
-            new InputStreamReader(
-                in,
-                StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPLACE)
-                    .onUnmappableCharacter(CodingErrorAction.REPLACE))) {
-      char[] buf = new char[64 * 1024];
-      StringBuilder line = new StringBuilder(512);
+    try (InputStream in = Files.newInputStream(path)) {
+      byte[] buf = new byte[256 * 1024];
+      byte[] carry = new byte[4096];
+      int carried = 0;
       boolean oversize = false;
       int n;
-      while ((n = r.read(buf)) > 0) {
+      while ((n = in.read(buf)) > 0) {
         int start = 0;
         for (int i = 0; i < n; i++) {
-          if (buf[i] == '\n') {
-            if (!oversize) {
-              line.append(buf, start, i - start);
-            }
-            skipped += accept(line, oversize, sink);
-            line.setLength(0);
-            oversize = false;
-            start = i + 1;
+          if (buf[i] != '\n') {
+            continue;
           }
+          if (oversize) {
+            skipped++;
+          } else if (carried == 0) {
+            skipped += accept(buf, start, i - start, sink);
+          } else {
+            carry = append(carry, carried, buf, start, i - start);
+            carried += i - start;
+            skipped += accept(carry, 0, carried, sink);
+          }
+          carried = 0;
+          oversize = false;
+          start = i + 1;
         }
-        if (!oversize) {
-          line.append(buf, start, n - start);
-          if (line.length() > MAX_READ_LINE_CHARS) {
+        if (!oversize && start < n) {
+          if (carried + (n - start) > MAX_READ_LINE_BYTES) {
             oversize = true;
-            line.setLength(0);
+            carried = 0;
+          } else {
+            carry = append(carry, carried, buf, start, n - start);
+            carried += n - start;
           }
         }
       }
-      if (oversize || line.length() > 0) {
-        skipped += accept(line, oversize, sink);
+      if (oversize) {
+        skipped++;
+      } else if (carried > 0) {
+        skipped += accept(carry, 0, carried, sink);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read problem registry " + path, e);
@@ -245,14 +251,24 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     return skipped;
   }
 
-  private static int accept(StringBuilder line, boolean oversize, Consumer<ProblemRecord> sink) {
-    if (oversize) {
-      return 1;
+  private static byte[] append(byte[] to, int used, byte[] from, int off, int len) {
+    byte[] out = to;
+    if (used + len > out.length) {
+      out = java.util.Arrays.copyOf(to, Math.max(used + len, out.length * 2));
     }
-    if (line.length() == 0 || line.toString().isBlank()) {
+    System.arraycopy(from, off, out, used, len);
+    return out;
+  }
+
+  private static int accept(byte[] b, int off, int len, Consumer<ProblemRecord> sink) {
+    boolean blank = true;
+    for (int i = off; i < off + len && blank; i++) {
+      blank = b[i] == ' ' || b[i] == '\t' || b[i] == '\r';
+    }
+    if (blank) {
       return 0;
     }
-    ProblemRecord rec = ProblemRecordCodec.parse(line.toString());
+    ProblemRecord rec = ProblemRecordCodec.parse(b, off, len);
     if (rec == null) {
       return 1;
     }
@@ -279,8 +295,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     } catch (RuntimeException e) {
       if (!resolverFailureReported) {
         resolverFailureReported = true;
-        log.warn(
-            "argos: problem registry action resolver threw (reported once): {}", e.toString());
+        log.warn("argos: problem registry action resolver threw (reported once): {}", e.toString());
       }
       return Action.NONE;
     }
@@ -559,9 +574,8 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   }
 
   /**
-   * Decides the {@code actionTaken}/{@code actionResult} fields of a signal's record. Called on
-   * the writing thread; should be quick. If it throws or returns null, {@link Action#NONE} is
-   * recorded.
+   * Decides the {@code actionTaken}/{@code actionResult} fields of a signal's record. Called on the
+   * writing thread; should be quick. If it throws or returns null, {@link Action#NONE} is recorded.
    */
   @FunctionalInterface
   public interface ActionResolver {
@@ -576,7 +590,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       return signal -> {
         if (Signal.TYPE_QUARANTINE.equals(signal.type())) {
           Object result = signal.data().get("result");
-          return new Action("quarantine", result instanceof String ? (String) result : "ok");
+          return new Action("quarantine", result instanceof String s ? s : "ok");
         }
         return Action.NONE;
       };
@@ -676,15 +690,17 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       return this;
     }
 
-    /** Decides {@code actionTaken}/{@code actionResult}. Default {@link ActionResolver#defaults()}. */
+    /**
+     * Decides {@code actionTaken}/{@code actionResult}. Default {@link ActionResolver#defaults()}.
+     */
     public Builder actionResolver(ActionResolver resolver) {
       this.resolver = Objects.requireNonNull(resolver, "resolver");
       return this;
     }
 
     /**
-     * Receives the one {@code argosError} signal sent when writing stops for low disk, e.g.
-     * {@code agent::publish} to put it on {@code argos:error}. Default: none (log only).
+     * Receives the one {@code argosError} signal sent when writing stops for low disk, e.g. {@code
+     * agent::publish} to put it on {@code argos:error}. Default: none (log only).
      */
     public Builder errorSink(SignalListener sink) {
       this.errorSink = Objects.requireNonNull(sink, "sink");

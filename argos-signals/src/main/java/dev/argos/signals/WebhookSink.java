@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -36,9 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts each signal as JSON (the {@link ProblemRecord} shape of the problem registry, one
- * object) to an HTTP endpoint, and writes it to a fallback JSONL file when the endpoint stays
- * down.
+ * Posts each signal as JSON (the {@link ProblemRecord} shape of the problem registry, one object)
+ * to an HTTP endpoint, and writes it to a fallback JSONL file when the endpoint stays down.
  *
  * <pre>{@code
  * WebhookSink hook = WebhookSink.builder(URI.create("https://alerts.example/argos"))
@@ -53,10 +54,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@code POST} with {@code Content-Type: application/json}; with a secret, the header {@code
  * X-Argos-Signature: sha256=<hex>} carries the HMAC-SHA256 of the exact body bytes (the body's
  * {@code ts} lets the receiver refuse replays). A 2xx response is delivered. A 408, 429, 5xx,
- * connection failure or timeout is retried, {@link Builder#attempts(int) 3 attempts} in all with
- * a {@link Builder#backoff(Duration) backoff} of 250 ms doubling between them. Any other status
- * (e.g. 400, 401) is a rejection and is not retried. A signal that is not delivered goes to the
- * fallback file (if set) and is counted in {@link #failedCount()}.
+ * connection failure or timeout is retried, {@link Builder#attempts(int) 3 attempts} in all with a
+ * {@link Builder#backoff(Duration) backoff} of 250 ms doubling between them. Any other status (e.g.
+ * 400, 401) is a rejection and is not retried. A signal that is not delivered goes to the fallback
+ * file (if set) and is counted in {@link #failedCount()}.
  *
  * <p>When every attempt failed to reach the endpoint, the sink considers it down for {@link
  * Builder#downCooldown(Duration)} (30 s): signals in that time go straight to the fallback file
@@ -64,11 +65,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Time bound</h2>
  *
- * <p>{@link #onSignal(Signal)} runs the delivery on the calling thread (an agent's delivery
- * thread for this subscription, isolated from other listeners) and returns within {@code
- * attempts × (connectTimeout + requestTimeout + 1 s) + the backoffs}: about 19 s at most with the
- * defaults (2 s connect, 3 s request), and at once while the endpoint is considered down. It never
- * throws. {@link #close()} cancels a request in flight and returns promptly.
+ * <p>{@link #onSignal(Signal)} runs the delivery on the calling thread (an agent's delivery thread
+ * for this subscription, isolated from other listeners) and returns within {@code attempts ×
+ * (connectTimeout + requestTimeout + 1 s) + the backoffs}: about 19 s at most with the defaults (2
+ * s connect, 3 s request), and at once while the endpoint is considered down. It never throws.
+ * {@link #close()} cancels a request in flight and returns promptly.
  */
 public final class WebhookSink implements SignalListener, AutoCloseable {
   /** The signature header. */
@@ -106,7 +107,9 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
-  private volatile @Nullable CompletableFuture<?> inFlight;
+  // requests in flight (one per thread calling onSignal), cancelled by close()
+  @SuppressWarnings("CollectionUndefinedEquality") // identity is what we want: each request once
+  private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile long downUntilNanos;
   private volatile boolean down;
 
@@ -161,8 +164,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   @Override
   public void onSignal(Signal signal) {
     try {
-      ProblemRecord record =
-          ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app);
+      ProblemRecord record = ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app);
       if (closed.getCount() == 0) {
         failed.incrementAndGet();
         return;
@@ -176,7 +178,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         delivered.incrementAndGet();
         if (down) {
           down = false;
-          log.info("argos: webhook {} is reachable again", SafeText.neutralise(uri.toString(), 256));
+          log.info(
+              "argos: webhook {} is reachable again", SafeText.neutralise(uri.toString(), 256));
         }
         return;
       }
@@ -194,7 +197,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       fallBack(record);
     } catch (IOException | RuntimeException e) {
       failed.incrementAndGet();
-      log.warn("argos: webhook sink failed on a signal: {}", SafeText.neutralise(e.toString(), 512));
+      log.warn(
+          "argos: webhook sink failed on a signal: {}", SafeText.neutralise(e.toString(), 512));
     }
   }
 
@@ -240,7 +244,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       } catch (RuntimeException e) {
         return Outcome.UNREACHABLE; // e.g. the client was shut down
       }
-      inFlight = f;
+      inFlight.add(f);
       try {
         if (closed.getCount() == 0) {
           f.cancel(true);
@@ -265,7 +269,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         Thread.currentThread().interrupt();
         return Outcome.CLOSED;
       } finally {
-        inFlight = null;
+        inFlight.remove(f);
       }
       if (attempt < attempts) {
         try {
@@ -322,8 +326,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       return;
     }
     closed.countDown();
-    CompletableFuture<?> f = inFlight;
-    if (f != null) {
+    for (CompletableFuture<?> f : inFlight) {
       f.cancel(true);
     }
     shutdownClient();
@@ -424,8 +427,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     }
 
     /**
-     * Signals not delivered are appended to a problem registry at {@code path} (10 MiB, 3
-     * backups, 100 MiB floor), opened at {@link #build()} and closed with the sink.
+     * Signals not delivered are appended to a problem registry at {@code path} (10 MiB, 3 backups,
+     * 100 MiB floor), opened at {@link #build()} and closed with the sink.
      */
     public Builder fallback(Path path) {
       this.fallbackPath = Objects.requireNonNull(path, "path");

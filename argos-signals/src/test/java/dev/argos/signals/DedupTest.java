@@ -50,6 +50,22 @@ class DedupTest {
   }
 
   @Test
+  void differentReasonsOfOneDetectorAreSeparateEpisodes() {
+    Signal growth = Signal.builder("memoryPressure").key("heap").message("grows").data("reason", "growth").build();
+    Signal full = Signal.builder("memoryPressure").key("heap").message("full").data("reason", "afterGcUsage").build();
+    assertThat(dedup.apply(growth)).isSameAs(growth);
+    assertThat(dedup.apply(full)).isSameAs(full);
+    assertThat(dedup.apply(growth.toBuilder().build())).isNull();
+    Signal growthOver =
+        Signal.builder("memoryPressure").key("heap").severity(Severity.INFO).message("over")
+            .data("reason", "growth").data(Signal.DATA_STATE, Signal.STATE_RESOLVED).build();
+    assertThat(dedup.apply(growthOver)).isNotNull();
+    // the growth episode ended, the afterGcUsage one goes on
+    assertThat(dedup.apply(growth.toBuilder().build())).isNotNull();
+    assertThat(dedup.apply(full.toBuilder().build())).isNull();
+  }
+
+  @Test
   void escalatesOneLevelAfterThreeConsecutiveRepeats() {
     assertThat(dedup.apply(sig("queue", "q", Severity.INFO))).isNotNull();
     assertThat(dedup.apply(sig("queue", "q", Severity.INFO))).isNull();

@@ -5,8 +5,8 @@ import dev.argos.core.Signal;
 import java.nio.file.Path;
 
 /**
- * Child JVM for {@link ProblemRegistryKillTest}: writes numbered signals to the registry given
- * as the first argument as fast as it can, until it is killed.
+ * Child JVM for {@link ProblemRegistryKillTest}: writes numbered signals to the registry given as
+ * the first argument as fast as it can, until it is killed.
  */
 public final class ProblemRegistryKillChild {
   private ProblemRegistryKillChild() {}

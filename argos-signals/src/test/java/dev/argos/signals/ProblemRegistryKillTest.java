@@ -19,8 +19,7 @@ class ProblemRegistryKillTest {
   @Test
   void sigkillLosesAtMostTheLineBeingWritten() throws Exception {
     Path file = dir.resolve("killed.jsonl");
-    String java =
-        Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process child =
         new ProcessBuilder(
                 java,

@@ -70,7 +70,8 @@ class ProblemRegistryTest {
     assertThat(r.key()).isEqualTo("10.0.0.0");
     assertThat(r.message()).isEqualTo("rate 103/s over baseline 10/s");
     assertThat(r.data()).containsEntry("seq", 3).containsEntry("rate", 103.5);
-    assertThat(r.problemKey()).isEqualTo(expectedKey("burst", "10.0.0.0", "rate #/s over baseline #/s"));
+    assertThat(r.problemKey())
+        .isEqualTo(expectedKey("burst", "10.0.0.0", "rate #/s over baseline #/s"));
     assertThat(r.actionTaken()).isEqualTo("none");
     assertThat(r.actionResult()).isNull();
     assertThat(r.pid()).isEqualTo(ProcessHandle.current().pid());
@@ -91,6 +92,9 @@ class ProblemRegistryTest {
     String c = ProblemRegistry.problemKey("eventLoopLag", "loop-2", "late by 7 ms (limit 50 ms)");
     assertThat(a).isEqualTo(b).isNotEqualTo(c).matches("eventLoopLag:[0-9a-f]{16}");
     assertThat(a).isEqualTo(expectedKey("eventLoopLag", "loop-1", "late by # ms (limit # ms)"));
+    // the example in docs/registry.md
+    assertThat(ProblemRegistry.problemKey("burst", "10.0.0.7", "rate 412/s over baseline 10/s"))
+        .isEqualTo("burst:bbae572c02e45d48");
     assertThat(ProblemRegistry.problemKey("burst", null, "rate 1.5"))
         .isEqualTo(ProblemRegistry.problemKey("burst", "", "rate 2.25"))
         .isEqualTo(expectedKey("burst", "", "rate #.#"));
@@ -162,6 +166,30 @@ class ProblemRegistryTest {
     assertThat(rr.skippedLines()).isEqualTo(3);
     assertThatThrownBy(() -> ProblemRegistry.read(dir.resolve("missing.jsonl")))
         .isInstanceOf(UncheckedIOException.class);
+  }
+
+  @Test
+  void oversizeAndBrokenUtf8LinesAreSkippedAcrossReadBuffers() throws Exception {
+    Path file = dir.resolve("p.jsonl");
+    try (ProblemRegistry reg = ProblemRegistry.open(file)) {
+      reg.onSignal(signal(0));
+    }
+    // a 3 MiB line (over the 1 MiB read cap, across several read buffers), then a record whose
+    // key holds non-ASCII text, then a last line torn in the middle of a 3-byte UTF-8 character
+    Files.write(
+        file,
+        ("x".repeat(3 << 20) + "\n").getBytes(StandardCharsets.US_ASCII),
+        StandardOpenOption.APPEND);
+    try (ProblemRegistry reg = ProblemRegistry.open(file)) {
+      reg.onSignal(Signal.builder("custom").key("caf\u00e9-\u20ac").message("m").build());
+    }
+    byte[] euro = "{\"key\":\"\u20ac".getBytes(StandardCharsets.UTF_8);
+    Files.write(file, java.util.Arrays.copyOf(euro, euro.length - 1), StandardOpenOption.APPEND);
+    ProblemRegistry.ReadResult rr = ProblemRegistry.readAll(file);
+    assertThat(rr.records())
+        .extracting(ProblemRecord::key)
+        .containsExactly("10.0.0.0", "caf\u00e9-\u20ac");
+    assertThat(rr.skippedLines()).isEqualTo(2);
   }
 
   @Test
@@ -257,7 +285,9 @@ class ProblemRegistryTest {
     }
     assertThat(errors).hasSize(1);
     assertThat((Long) errors.get(0).data().get("usableBytes"))
-        .isCloseTo(Files.getFileStore(file).getUsableSpace(), org.assertj.core.data.Offset.offset(1L << 30));
+        .isCloseTo(
+            Files.getFileStore(file).getUsableSpace(),
+            org.assertj.core.data.Offset.offset(1L << 30));
     assertThat(Files.size(file)).isZero();
   }
 

@@ -308,13 +308,33 @@ class WebhookSinkTest {
   }
 
   @Test
+  void deliversWhatARealAgentPublishes() throws Exception {
+    BlockingQueue<byte[]> got = new LinkedBlockingQueue<>();
+    URI uri =
+        serve(
+            ex -> {
+              got.add(ex.getRequestBody().readAllBytes());
+              ex.sendResponseHeaders(200, -1);
+              ex.close();
+            });
+    try (dev.argos.core.Agent agent =
+            dev.argos.core.Agent.createAgent(dev.argos.core.AgentConfig.builder().build());
+        WebhookSink sink = WebhookSink.builder(uri).secret("k").build()) {
+      agent.on(dev.argos.core.Agent.TOPIC_SIGNAL, sink);
+      agent.publish(signal(7));
+      byte[] body = got.poll(10, TimeUnit.SECONDS);
+      assertThat(body).isNotNull();
+      assertThat(new ObjectMapper().readTree(body).get("data").get("seq").asInt()).isEqualTo(7);
+    }
+  }
+
+  @Test
   void rejectsBadOptions() {
     URI uri = URI.create("http://127.0.0.1:1/x");
     assertThatThrownBy(() -> WebhookSink.builder(URI.create("ftp://x/y")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ftp://x/y");
-    assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0))
-        .hasMessageContaining("attempts");
+    assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0)).hasMessageContaining("attempts");
     assertThatThrownBy(() -> WebhookSink.builder(uri).requestTimeout(Duration.ZERO))
         .hasMessageContaining("requestTimeout must be positive but was PT0S");
     assertThatThrownBy(() -> WebhookSink.builder(uri).secret(""))

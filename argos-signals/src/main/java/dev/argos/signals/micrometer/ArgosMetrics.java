@@ -62,10 +62,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost</h2>
  *
- * <p>{@link #onSignal(Signal)} is a map lookup and an increment. The figures supplier is called
- * at most once a second however many gauges a scrape reads (the map is cached for 1 s). A
- * supplier or quarantine that throws reads NaN and is logged once. Meters hold this object
- * strongly or through its subscription; {@link #close()} removes every meter it registered.
+ * <p>{@link #onSignal(Signal)} is a map lookup and an increment. The figures supplier is called at
+ * most once a second however many gauges a scrape reads (the map is cached for 1 s). A supplier or
+ * quarantine that throws reads NaN and is logged once. The counters refer to this object weakly (as
+ * Micrometer's function counters do): keep it reachable, which subscribing it to an agent does.
+ * {@link #close()} removes every meter it registered.
  */
 public final class ArgosMetrics implements MeterBinder, SignalListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ArgosMetrics.class);
@@ -80,7 +81,7 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
   private final @Nullable Supplier<? extends Map<String, ?>> figures;
   private final Clock clock;
 
-  private final ConcurrentHashMap<String, LongAdder[]> counts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counts> counts = new ConcurrentHashMap<>();
   private final Object lock = new Object();
   // guarded by lock
   private final List<MeterRegistry> registries = new ArrayList<>();
@@ -95,6 +96,21 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
   private volatile boolean failureLogged;
 
   private record Registered(MeterRegistry registry, Meter meter) {}
+
+  /** One counter per severity. */
+  private static final class Counts {
+    final LongAdder info = new LongAdder();
+    final LongAdder warning = new LongAdder();
+    final LongAdder critical = new LongAdder();
+
+    LongAdder of(Severity s) {
+      return switch (s) {
+        case INFO -> info;
+        case WARNING -> warning;
+        case CRITICAL -> critical;
+      };
+    }
+  }
 
   private ArgosMetrics(Builder b) {
     this.quarantine = b.quarantine;
@@ -113,11 +129,11 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
   @Override
   public void onSignal(Signal signal) {
     try {
-      LongAdder[] bySeverity = counts.get(signal.type());
+      Counts bySeverity = counts.get(signal.type());
       if (bySeverity == null) {
         bySeverity = newType(signal.type());
       }
-      bySeverity[signal.severity().ordinal()].increment();
+      bySeverity.of(signal.severity()).increment();
       if (figures != null && clock.nanoTime() - lastRescan >= RESCAN_NANOS) {
         lastRescan = clock.nanoTime();
         registerFigures(currentFigures(true));
@@ -128,19 +144,16 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
   }
 
   /** Slow path: the first signal of a type (or any type beyond the cap, counted as "other"). */
-  private LongAdder[] newType(String type) {
+  private Counts newType(String type) {
     synchronized (lock) {
-      LongAdder[] existing = counts.get(type);
+      Counts existing = counts.get(type);
       if (existing != null) {
         return existing;
       }
       String t = counts.size() < MAX_TYPES - 1 ? type : "other";
-      LongAdder[] adders = counts.get(t);
+      Counts adders = counts.get(t);
       if (adders == null) {
-        adders = new LongAdder[Severity.values().length];
-        for (int i = 0; i < adders.length; i++) {
-          adders[i] = new LongAdder();
-        }
+        adders = new Counts();
         counts.put(t, adders);
         for (MeterRegistry r : registries) {
           registerType(r, t, adders);
@@ -166,7 +179,8 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
         add(
             registry,
             FunctionCounter.builder("argos.signals.dropped", d, LongSupplier::getAsLong)
-                .description("Signals the agent dropped: queue overflow, flood guard, full listener queues")
+                .description(
+                    "Signals the agent dropped: queue overflow, flood guard, full listener queues")
                 .register(registry));
       }
       Quarantine q = quarantine;
@@ -185,9 +199,9 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
     registerFigures(current);
   }
 
-  private void registerType(MeterRegistry registry, String type, LongAdder[] adders) {
+  private void registerType(MeterRegistry registry, String type, Counts adders) {
     for (Severity s : Severity.values()) {
-      LongAdder a = adders[s.ordinal()];
+      LongAdder a = adders.of(s);
       add(
           registry,
           FunctionCounter.builder("argos.signals", a, LongAdder::doubleValue)
@@ -245,7 +259,7 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
 
   private double figure(String name) {
     Object v = currentFigures(false).get(name);
-    return v instanceof Number ? ((Number) v).doubleValue() : Double.NaN;
+    return v instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
   /** The figures, from a cache at most 1 s old unless {@code fresh}. */
@@ -328,8 +342,8 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
     }
 
     /**
-     * Live figures, name to number, e.g. {@code () -> argos.snapshot().figures()}; each numeric
-     * one becomes a gauge {@code argos.<name>}. Called at most once a second per scrape.
+     * Live figures, name to number, e.g. {@code () -> argos.snapshot().figures()}; each numeric one
+     * becomes a gauge {@code argos.<name>}. Called at most once a second per scrape.
      */
     public Builder figures(Supplier<? extends Map<String, ?>> figures) {
       this.figures = Objects.requireNonNull(figures, "figures");

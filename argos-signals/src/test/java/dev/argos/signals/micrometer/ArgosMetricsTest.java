@@ -96,9 +96,17 @@ class ArgosMetricsTest {
     m.onSignal(sig("burst", Severity.WARNING));
     m.onSignal(sig("eventLoopLag", Severity.CRITICAL));
 
-    assertThat(reg.get("argos.signals").tags("type", "burst", "severity", "WARNING").functionCounter().count())
+    assertThat(
+            reg.get("argos.signals")
+                .tags("type", "burst", "severity", "WARNING")
+                .functionCounter()
+                .count())
         .isEqualTo(3.0);
-    assertThat(reg.get("argos.signals").tags("type", "eventLoopLag", "severity", "CRITICAL").functionCounter().count())
+    assertThat(
+            reg.get("argos.signals")
+                .tags("type", "eventLoopLag", "severity", "CRITICAL")
+                .functionCounter()
+                .count())
         .isEqualTo(1.0);
     assertThat(reg.get("argos.signals.dropped").functionCounter().count()).isEqualTo(7.0);
     assertThat(reg.get("argos.quarantine.size").gauge().value()).isEqualTo(2.0);
@@ -159,9 +167,16 @@ class ArgosMetricsTest {
       m.onSignal(sig("t" + i, Severity.WARNING));
     }
     long types =
-        reg.find("argos.signals").meters().stream().map(x -> x.getId().getTag("type")).distinct().count();
+        reg.find("argos.signals").meters().stream()
+            .map(x -> x.getId().getTag("type"))
+            .distinct()
+            .count();
     assertThat(types).isEqualTo(ArgosMetrics.MAX_TYPES);
-    assertThat(reg.get("argos.signals").tags("type", "other", "severity", "WARNING").functionCounter().count())
+    assertThat(
+            reg.get("argos.signals")
+                .tags("type", "other", "severity", "WARNING")
+                .functionCounter()
+                .count())
         .isEqualTo(51.0);
   }
 
@@ -205,7 +220,10 @@ class ArgosMetricsTest {
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
-                  reg.get("argos.signals").tags("type", "custom", "severity", "WARNING").functionCounter().count()
+                  reg.get("argos.signals")
+                          .tags("type", "custom", "severity", "WARNING")
+                          .functionCounter()
+                          .count()
                       == 5.0);
       assertThat(reg.get("argos.signals.dropped").functionCounter().count()).isZero();
       assertThat(reg.get("argos.quarantine.size").gauge().value()).isZero();

@@ -1,0 +1,18 @@
+package dev.argos.observers;
+
+/**
+ * A {@link Sampler} that also wants to run between ticks: the {@code argos-sampler} thread parks
+ * in slices of at most {@link #resolutionNanos()} and calls {@link #onWake} after each one, on
+ * the sampler thread. {@link #onWake} runs many times a second: it must be quick and should not
+ * allocate.
+ */
+interface FineSampler extends Sampler {
+  /** The longest slice this sampler tolerates between two wake-ups, in nanoseconds (> 0). */
+  long resolutionNanos();
+
+  /**
+   * Called after each park of the sampler thread: it went to sleep at {@code parkStartNanos},
+   * asked to wake at {@code dueNanos}, and woke at {@code wakeNanos} (all clock nanoTime).
+   */
+  void onWake(long parkStartNanos, long dueNanos, long wakeNanos);
+}

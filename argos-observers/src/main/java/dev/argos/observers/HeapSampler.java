@@ -1,0 +1,577 @@
+package dev.argos.observers;
+
+import dev.argos.core.Clock;
+import dev.argos.core.ManualClock;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
+import dev.argos.core.SignalSink;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Design notes.
+ *
+ * Input: the GC events of the shared GcMonitor (heap used after each collection, heap max, pause
+ * duration), read with our own cursor each tick. No listener of our own, no MXBean call per tick.
+ * Degraded mode, where com.sun.management (and so GC notifications) is missing: the standard
+ * collector MXBeans are polled each tick; when their counts move, the heap pools' usage after
+ * their last collection and the added collection time make one pseudo-event. Coarser (several
+ * collections between two ticks count as one figure) but the same detectors run.
+ *
+ * Windows: the window (ArgosConfig.windowSize) is cut into SUB_WINDOWS sub-windows aligned on the
+ * first tick. Each sub-window keeps, in a ring of fixed size, the number of collections, the
+ * MINIMUM heap-used-after-GC and the sum of pause times. Memory is O(SUB_WINDOWS) whatever the
+ * GC rate.
+ *
+ * Live set: the used heap after a young collection still holds old-generation garbage (objects
+ * promoted and since dead), so single after-GC figures swing with the allocation rate. The
+ * minimum after-GC usage over a sub-window is the best estimate of the live set in it: a full or
+ * old collection, when there is one, gives the lowest figure and so wins; between them the
+ * minimum rejects the saw-tooth of young collections.
+ *
+ * Growth: a Theil-Sen line (median of pairwise slopes, median intercept) through the per-sub-window
+ * minima of the last complete window: one odd sub-window (a full GC, a burst of promotion) cannot
+ * tilt it the way it tilts least squares. growth = slope * window / fitted value at the window's
+ * start; it fires above Thresholds.memoryGrowth when the newest minimum confirms it (it is at
+ * least half the growth above the start). Old-generation saw-tooth: with young collections only,
+ * garbage promoted to the old generation raises the minima until a mixed or full collection drops
+ * them again; a window whose minima fall by more than half the growth threshold below an earlier
+ * one is compared trough to trough instead (lowest minimum from the last drop on against the
+ * lowest before the first drop, as a rate over the time between them scaled to the window), so
+ * the rising flank of the saw-tooth is not taken for a leak while rising troughs still are.
+ * A window shorter than the old-generation cycle cannot see the drop: see docs. Warm-up: the first window after start is never judged
+ * (class loading and caches filling look like growth), and a judgement needs MIN_POINTS
+ * sub-windows with collections, so the earliest growth signal comes two windows after start.
+ *
+ * afterGcUsage: the minimum after-GC usage over the last two sub-windows, from at least
+ * MIN_RECENT_GCS collections, above Thresholds.heapUsageAfterGc of the max ("stays above").
+ * gcOverhead: the sum of stop-the-world pauses over the window divided by the wall time covered,
+ * judged once a full window has been observed. Concurrent cycles do not count as pauses.
+ *
+ * Episodes: one per reason, edge-triggered (PressureEpisode); CRITICAL when the heap would be
+ * exhausted within CRITICAL_SECONDS at the current slope, when the live set is above
+ * CRITICAL_USAGE of the max, or (gcOverhead) when pauses take twice the threshold. An episode ends
+ * when its figure falls below RESOLVE_FACTOR of its threshold; a growth episode also needs the
+ * heap not to run out within the leak horizon (max(1 h, 10 windows)) at the current slope, since a
+ * leak of constant rate shows less relative growth as the live set gets larger. Without new
+ * collections (no evidence either way) an episode stays as it is.
+ */
+/** Signals {@code memoryPressure} from the live set after GC and from GC pause time. */
+final class HeapSampler implements Sampler {
+  static final String KEY = "heap";
+  static final String REASON_GROWTH = "growth";
+  static final String REASON_AFTER_GC_USAGE = "afterGcUsage";
+  static final String REASON_GC_OVERHEAD = "gcOverhead";
+
+  static final int SUB_WINDOWS = 8;
+  static final int MIN_POINTS = 4;
+  static final int MIN_RECENT_GCS = 2;
+  static final double RESOLVE_FACTOR = 0.9;
+  static final double CRITICAL_USAGE = 0.97;
+  static final double CRITICAL_SECONDS = 60;
+
+  private final Clock clock;
+  private final Thresholds thresholds;
+  private final GcMonitor gc;
+  private final SignalSink sink;
+  private final long windowNanos;
+  private final long subNanos;
+  private final long leakHorizonNanos;
+
+  // ring of sub-windows, indexed by absolute sub-window number modulo its length
+  private final long[] bucketIndex = new long[SUB_WINDOWS + 2];
+  private final int[] bucketCount = new int[SUB_WINDOWS + 2];
+  private final long[] bucketMinAfter = new long[SUB_WINDOWS + 2];
+  private final long[] bucketPauseMs = new long[SUB_WINDOWS + 2];
+
+  // scratch for the Theil-Sen fit, allocated once
+  private final double[] xs = new double[SUB_WINDOWS];
+  private final double[] ys = new double[SUB_WINDOWS];
+  private final double[] pairSlopes = new double[SUB_WINDOWS * (SUB_WINDOWS - 1) / 2];
+  private final double[] residuals = new double[SUB_WINDOWS];
+
+  private final PressureEpisode growthEpisode = new PressureEpisode();
+  private final PressureEpisode usageEpisode = new PressureEpisode();
+  private final PressureEpisode overheadEpisode = new PressureEpisode();
+
+  private final List<GarbageCollectorMXBean> collectors;
+  private final List<MemoryPoolMXBean> heapPools;
+  private final boolean polling;
+  private long polledCount = -1;
+  private long polledTimeMs;
+
+  private long seq;
+  private boolean started;
+  private long originNanos;
+  private long lastEvaluatedIndex = -1;
+  private boolean confirmedGrowth;
+  private long eventsSeen;
+
+  // figures of the last evaluation (written on the sampler thread, read by snapshot())
+  private volatile long liveSetBytes = -1;
+  private volatile long heapMaxBytes = -1;
+  private volatile double growth = Double.NaN;
+  private volatile double slopeBytesPerSecond = Double.NaN;
+  private volatile double secondsToExhaustion = Double.NaN;
+  private volatile double gcOverhead = Double.NaN;
+  private volatile int gcCountInWindow;
+  private volatile long gcEvents;
+
+  HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink) {
+    this(config, gc, sink, !gc.available() && !(config.clock() instanceof ManualClock));
+  }
+
+  /**
+   * With {@code pollMxBeans}, GC figures come from polling the standard collector and pool
+   * MXBeans instead of GC notifications: the degraded mode where com.sun.management is missing.
+   */
+  HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink, boolean pollMxBeans) {
+    this.clock = config.clock();
+    this.thresholds = config.thresholds();
+    this.gc = gc;
+    this.sink = sink;
+    this.windowNanos = config.windowSize().toNanos();
+    this.subNanos = Math.max(1, windowNanos / SUB_WINDOWS);
+    this.leakHorizonNanos = Math.max(TimeUnit.HOURS.toNanos(1), 10 * windowNanos);
+    Arrays.fill(bucketIndex, -1);
+    this.seq = gc.lastSeq();
+    List<GarbageCollectorMXBean> beans = new ArrayList<>();
+    List<MemoryPoolMXBean> pools = new ArrayList<>();
+    boolean polling = false;
+    if (pollMxBeans) {
+      try {
+        beans.addAll(ManagementFactory.getGarbageCollectorMXBeans());
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (p.getType() == MemoryType.HEAP && p.getCollectionUsage() != null) {
+            pools.add(p);
+          }
+        }
+        polling = !beans.isEmpty() && !pools.isEmpty();
+      } catch (RuntimeException | LinkageError e) {
+        polling = false;
+      }
+    }
+    this.collectors = List.copyOf(beans);
+    this.heapPools = List.copyOf(pools);
+    this.polling = polling;
+  }
+
+  @Override
+  public String name() {
+    return "heap";
+  }
+
+  @Override
+  public void tick(long nowNanos) {
+    if (!started) {
+      started = true;
+      originNanos = nowNanos;
+    }
+    long idx = Math.max(0, (nowNanos - originNanos) / subNanos);
+    List<GcMonitor.GcEvent> events = gc.since(seq);
+    if (!events.isEmpty()) {
+      int slot = slot(idx);
+      for (GcMonitor.GcEvent e : events) {
+        seq = e.seq();
+        bucketCount[slot]++;
+        long after = e.heapUsedAfterBytes();
+        if (after >= 0 && after < bucketMinAfter[slot]) {
+          bucketMinAfter[slot] = after;
+        }
+        if (e.isPause() && e.durationMs() > 0) {
+          bucketPauseMs[slot] += e.durationMs();
+        }
+        if (e.heapMaxBytes() > 0) {
+          heapMaxBytes = e.heapMaxBytes();
+        }
+      }
+      eventsSeen += events.size();
+      gcEvents = eventsSeen;
+    } else if (polling && poll(idx)) {
+      // degraded mode: a collection seen through the MXBeans
+    } else if (idx == lastEvaluatedIndex) {
+      // nothing new and still in the same sub-window: figures cannot have changed much; the
+      // overhead denominator grows within a sub-window, which only lowers it (judged next time)
+      return;
+    }
+    lastEvaluatedIndex = idx;
+    evaluate(nowNanos, idx);
+  }
+
+  /**
+   * Degraded mode: when the collectors' counts moved since the last tick, records one
+   * pseudo-event (the pools' usage after their last collection, the pause time added). True when
+   * there was one. Concurrent cycle beans do not count as pause time.
+   */
+  private boolean poll(long idx) {
+    long count = 0;
+    long timeMs = 0;
+    for (GarbageCollectorMXBean b : collectors) {
+      long c = b.getCollectionCount();
+      if (c > 0) {
+        count += c;
+      }
+      long t = b.getCollectionTime();
+      if (t > 0 && !GcMonitor.isConcurrent(b.getName(), "")) {
+        timeMs += t;
+      }
+    }
+    if (polledCount < 0 || count == polledCount) {
+      if (polledCount < 0) {
+        polledCount = count;
+        polledTimeMs = timeMs;
+      }
+      return false;
+    }
+    long n = count - polledCount;
+    long pauseMs = Math.max(0, timeMs - polledTimeMs);
+    polledCount = count;
+    polledTimeMs = timeMs;
+    long after = 0;
+    long max = 0;
+    for (MemoryPoolMXBean p : heapPools) {
+      MemoryUsage u = p.getCollectionUsage();
+      if (u != null && u.getUsed() > 0) {
+        after += u.getUsed();
+      }
+      long m = p.getUsage().getMax();
+      if (m > 0) {
+        max += m;
+      }
+    }
+    int slot = slot(idx);
+    bucketCount[slot] += (int) Math.min(Integer.MAX_VALUE, n);
+    if (after > 0 && after < bucketMinAfter[slot]) {
+      bucketMinAfter[slot] = after;
+    }
+    bucketPauseMs[slot] += pauseMs;
+    if (max > 0) {
+      heapMaxBytes = max;
+    }
+    eventsSeen += n;
+    gcEvents = eventsSeen;
+    return true;
+  }
+
+  /** The ring slot of sub-window {@code idx}, cleared when it held an older sub-window. */
+  private int slot(long idx) {
+    int s = (int) (idx % bucketIndex.length);
+    if (bucketIndex[s] != idx) {
+      bucketIndex[s] = idx;
+      bucketCount[s] = 0;
+      bucketMinAfter[s] = Long.MAX_VALUE;
+      bucketPauseMs[s] = 0;
+    }
+    return s;
+  }
+
+  /** The ring slot of sub-window {@code idx}, or -1 when it saw no collection. */
+  private int find(long idx) {
+    if (idx < 0) {
+      return -1;
+    }
+    int s = (int) (idx % bucketIndex.length);
+    return bucketIndex[s] == idx && bucketCount[s] > 0 ? s : -1;
+  }
+
+  private void evaluate(long now, long idx) {
+    long max = heapMaxBytes;
+    boolean fullWindow = now - originNanos >= windowNanos;
+
+    // live set now: minimum after-GC usage over the current and the previous sub-window
+    int recentCount = 0;
+    long recentMin = Long.MAX_VALUE;
+    for (long i = idx - 1; i <= idx; i++) {
+      int s = find(i);
+      if (s >= 0) {
+        recentCount += bucketCount[s];
+        recentMin = Math.min(recentMin, bucketMinAfter[s]);
+      }
+    }
+    if (recentCount > 0 && recentMin != Long.MAX_VALUE) {
+      liveSetBytes = recentMin;
+    }
+
+    // GC overhead over the window (current sub-window included)
+    long from = idx - SUB_WINDOWS + 1;
+    long pauseMs = 0;
+    int count = 0;
+    for (long i = from; i <= idx; i++) {
+      int s = find(i);
+      if (s >= 0) {
+        pauseMs += bucketPauseMs[s];
+        count += bucketCount[s];
+      }
+    }
+    gcCountInWindow = count;
+    long coveredNanos = now - (originNanos + Math.max(0, from) * subNanos);
+    double overhead =
+        coveredNanos > 0 ? Math.min(1.0, TimeUnit.MILLISECONDS.toNanos(pauseMs) / (double) coveredNanos) : 0;
+    gcOverhead = overhead;
+
+    fitGrowth(now, idx, max);
+
+    long live = liveSetBytes;
+    double usage = max > 0 && live >= 0 ? (double) live / max : Double.NaN;
+    double tte = secondsToExhaustion;
+    boolean critical = (usage > CRITICAL_USAGE) || (!Double.isNaN(tte) && tte < CRITICAL_SECONDS);
+
+    // growth
+    double g = growth;
+    if (!Double.isNaN(g)) {
+      double limit = thresholds.memoryGrowth();
+      boolean starts = g > limit && slopeBytesPerSecond > 0 && confirmedGrowth;
+      // a leak of constant rate shows less and less relative growth as the live set gets
+      // larger: the episode stays open while the heap would run out within the horizon
+      boolean ends = (g < limit * RESOLVE_FACTOR || slopeBytesPerSecond <= 0)
+          && (Double.isNaN(tte) || tte * 1e9 > leakHorizonNanos);
+      if (starts || (growthEpisode.active() && !ends)) {
+        raise(growthEpisode, REASON_GROWTH, critical ? Severity.CRITICAL : Severity.WARNING, now,
+            "heap live set grew " + pct(g) + " within the window (" + mb(slopeBytesPerSecond)
+                + " MB/s)" + (Double.isNaN(tte) ? "" : ", exhaustion in about " + Math.round(tte) + " s"));
+      } else if (ends) {
+        resolve(growthEpisode, REASON_GROWTH, now);
+      }
+    }
+
+    // afterGcUsage
+    if (recentCount >= MIN_RECENT_GCS && !Double.isNaN(usage) && recentMin != Long.MAX_VALUE) {
+      double recentUsage = (double) recentMin / max;
+      double limit = thresholds.heapUsageAfterGc();
+      boolean ends = recentUsage < limit * RESOLVE_FACTOR;
+      if (recentUsage > limit || (usageEpisode.active() && !ends)) {
+        raise(usageEpisode, REASON_AFTER_GC_USAGE, critical ? Severity.CRITICAL : Severity.WARNING, now,
+            "heap still " + pct(recentUsage) + " full after GC (" + mb((double) recentMin) + " of "
+                + mb((double) max) + " MB)");
+      } else if (ends) {
+        resolve(usageEpisode, REASON_AFTER_GC_USAGE, now);
+      }
+    }
+
+    // gcOverhead
+    if (fullWindow) {
+      double limit = thresholds.gcOverhead();
+      boolean ends = overhead < limit * RESOLVE_FACTOR;
+      if (overhead > limit || (overheadEpisode.active() && !ends)) {
+        boolean crit = critical || overhead >= Math.min(1.0, 2 * limit);
+        raise(overheadEpisode, REASON_GC_OVERHEAD, crit ? Severity.CRITICAL : Severity.WARNING, now,
+            "GC pauses took " + pct(overhead) + " of the time over the window");
+      } else if (ends) {
+        resolve(overheadEpisode, REASON_GC_OVERHEAD, now);
+      }
+    }
+  }
+
+  /**
+   * Fits the per-sub-window minima of the last complete window; sets growth, slope and
+   * secondsToExhaustion (NaN when not judged).
+   */
+  private void fitGrowth(long now, long idx, long max) {
+    confirmedGrowth = false;
+    long first = idx - SUB_WINDOWS; // oldest complete sub-window of the window
+    if (first < SUB_WINDOWS) {
+      // warm-up: the first window after start is never judged
+      growth = Double.NaN;
+      slopeBytesPerSecond = Double.NaN;
+      secondsToExhaustion = Double.NaN;
+      return;
+    }
+    double subSeconds = subNanos / 1e9;
+    int n = 0;
+    for (long i = first; i < idx; i++) {
+      int s = find(i);
+      if (s >= 0 && bucketMinAfter[s] != Long.MAX_VALUE) {
+        xs[n] = (i - first + 0.5) * subSeconds;
+        ys[n] = bucketMinAfter[s];
+        n++;
+      }
+    }
+    if (n < MIN_POINTS) {
+      growth = Double.NaN;
+      slopeBytesPerSecond = Double.NaN;
+      secondsToExhaustion = Double.NaN;
+      return;
+    }
+    double windowSeconds = SUB_WINDOWS * subSeconds;
+    // an old-generation saw-tooth: some minimum fell well below an earlier one (a mixed or full
+    // collection reclaimed the garbage promoted meanwhile); then compare trough to trough
+    double dropFactor = 1 - thresholds.memoryGrowth() / 2;
+    int firstDrop = -1;
+    int lastDrop = -1;
+    double peak = ys[0];
+    for (int i = 1; i < n; i++) {
+      if (ys[i] < peak * dropFactor) {
+        if (firstDrop < 0) {
+          firstDrop = i;
+        }
+        lastDrop = i;
+      }
+      peak = Math.max(peak, ys[i]);
+    }
+    if (firstDrop > 0) {
+      double before = Double.MAX_VALUE;
+      double xBefore = 0;
+      for (int i = 0; i < firstDrop; i++) {
+        if (ys[i] < before) {
+          before = ys[i];
+          xBefore = xs[i];
+        }
+      }
+      double after = Double.MAX_VALUE;
+      double xAfter = 0;
+      for (int i = lastDrop; i < n; i++) {
+        if (ys[i] < after) {
+          after = ys[i];
+          xAfter = xs[i];
+        }
+      }
+      double dt = xAfter - xBefore;
+      if (dt < windowSeconds / 4 || before <= 0) {
+        growth = Double.NaN; // troughs too close together to give a rate
+        slopeBytesPerSecond = Double.NaN;
+        secondsToExhaustion = Double.NaN;
+        return;
+      }
+      double slope = (after - before) / dt;
+      growth = slope * windowSeconds / before;
+      slopeBytesPerSecond = slope;
+      confirmedGrowth = after > before;
+      secondsToExhaustion = slope > 0 && max > 0 ? Math.max(0, (max - ys[n - 1]) / slope) : Double.NaN;
+      return;
+    }
+    int p = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        pairSlopes[p++] = (ys[j] - ys[i]) / (xs[j] - xs[i]);
+      }
+    }
+    double slope = median(pairSlopes, p);
+    for (int i = 0; i < n; i++) {
+      residuals[i] = ys[i] - slope * xs[i];
+    }
+    double intercept = median(residuals, n); // fitted live set at the window's start
+    if (intercept <= 0) {
+      growth = Double.NaN;
+      slopeBytesPerSecond = Double.NaN;
+      secondsToExhaustion = Double.NaN;
+      return;
+    }
+    double g = slope * windowSeconds / intercept;
+    growth = g;
+    slopeBytesPerSecond = slope;
+    confirmedGrowth = ys[n - 1] >= intercept * (1 + thresholds.memoryGrowth() / 2);
+    if (slope > 0 && max > 0) {
+      double nowX = (now - (originNanos + first * subNanos)) / 1e9;
+      double fittedNow = intercept + slope * nowX;
+      secondsToExhaustion = Math.max(0, (max - fittedNow) / slope);
+    } else {
+      secondsToExhaustion = Double.NaN;
+    }
+  }
+
+  /** Median of the first {@code n} values; sorts them in place. */
+  static double median(double[] values, int n) {
+    Arrays.sort(values, 0, n);
+    return (n % 2 == 1) ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  private void raise(PressureEpisode ep, String reason, Severity level, long now, String message) {
+    if (ep.raise(level, now)) {
+      sink.emit(base(reason, level).message(message).build());
+    }
+  }
+
+  private void resolve(PressureEpisode ep, String reason, long now) {
+    long durationMs = ep.clear(now);
+    if (durationMs >= 0) {
+      sink.emit(
+          base(reason, Severity.INFO)
+              .message("memory pressure (" + reason + ") ended after " + durationMs + " ms")
+              .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
+              .data("durationMs", durationMs)
+              .build());
+    }
+  }
+
+  private Signal.Builder base(String reason, Severity level) {
+    long live = liveSetBytes;
+    long max = heapMaxBytes;
+    return Signal.builder(Signal.TYPE_MEMORY_PRESSURE)
+        .severity(level)
+        .source(Argos.SOURCE)
+        .timestamp(clock.instant())
+        .key(KEY)
+        .data("reason", reason)
+        .data("liveSetBytes", live >= 0 ? live : null)
+        .data("growth", nanToNull(growth))
+        .data("heapMaxBytes", max > 0 ? max : null)
+        .data("usage", max > 0 && live >= 0 ? (double) live / max : null)
+        .data("gcOverhead", nanToNull(gcOverhead))
+        .data("secondsToExhaustion", nanToNull(secondsToExhaustion))
+        .data("slopeBytesPerSecond", nanToNull(slopeBytesPerSecond))
+        .data("gcCount", gcCountInWindow)
+        .data("windowMs", TimeUnit.NANOSECONDS.toMillis(windowNanos))
+        .data("threshold", threshold(reason));
+  }
+
+  private double threshold(String reason) {
+    return switch (reason) {
+      case REASON_GROWTH -> thresholds.memoryGrowth();
+      case REASON_AFTER_GC_USAGE -> thresholds.heapUsageAfterGc();
+      default -> thresholds.gcOverhead();
+    };
+  }
+
+  private static @Nullable Double nanToNull(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+
+  private static String pct(double share) {
+    return Math.round(share * 1000) / 10.0 + " %";
+  }
+
+  private static String mb(double bytes) {
+    return String.valueOf(Math.round(bytes / (1024 * 1024) * 10) / 10.0);
+  }
+
+  @Override
+  public void snapshot(Map<String, Object> into) {
+    long live = liveSetBytes;
+    long max = heapMaxBytes;
+    if (max <= 0 && gc.available()) {
+      long rt = Runtime.getRuntime().maxMemory();
+      max = rt == Long.MAX_VALUE ? -1 : rt;
+    }
+    if (live >= 0) {
+      into.put("heap.liveSetBytes", live);
+    }
+    if (max > 0) {
+      into.put("heap.maxBytes", max);
+    }
+    if (live >= 0 && max > 0) {
+      into.put("heap.liveSetUsage", (double) live / max);
+    }
+    putIfNumber(into, "heap.growth", growth);
+    putIfNumber(into, "heap.slopeBytesPerSecond", slopeBytesPerSecond);
+    putIfNumber(into, "heap.secondsToExhaustion", secondsToExhaustion);
+    putIfNumber(into, "gc.overhead", gcOverhead);
+    into.put("gc.countInWindow", gcCountInWindow);
+    into.put("gc.events", gcEvents);
+    into.put("gc.observed", gc.available() || polling);
+  }
+
+  private static void putIfNumber(Map<String, Object> into, String name, double v) {
+    if (!Double.isNaN(v)) {
+      into.put(name, v);
+    }
+  }
+}

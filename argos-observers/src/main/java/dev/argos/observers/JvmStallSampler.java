@@ -1,0 +1,526 @@
+package dev.argos.observers;
+
+import dev.argos.core.Clock;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
+import dev.argos.core.SignalSink;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
+
+/*
+ * Design notes.
+ *
+ * Meter (jHiccup style): the argos-sampler thread parks in slices of `resolution` and reports
+ * each wake-up (FineSampler.onWake). The overshoot is wake - due. Normal timer overshoot (timer
+ * slack, scheduling) is the smallest overshoot ever seen, the baseline; the hiccup of a wake-up
+ * is overshoot - baseline (never negative). Early returns from park (overshoot < 0) do not
+ * move the baseline. Every hiccup goes into a preallocated HdrHistogram with coordinated-
+ * omission correction (recordValueWithExpectedInterval), so a 500 ms stall counts as the lags a
+ * timer due every `resolution` would have seen. The wake-up path allocates nothing: primitive
+ * fields and primitive rings only.
+ *
+ * Stalls: a hiccup above the threshold is a stall. A JVM-wide stall stops this thread too, so it
+ * is seen only when over: jvm signals have inProgress=false. A stall explained by a stop-the-
+ * world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a little
+ * after the pause, so a stall waits up to `grace` for one before it is reported with cause
+ * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). Its gcName
+ * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it.
+ *
+ * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
+ * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (tens
+ * of ms, see docs/signals/eventLoopLag.md). So the first GC is matched to a
+ * stall by arrival (its notification came after the stall's wake-up, within the grace) and by
+ * size (the pause fits in the stall's window). A stall that one pause explains
+ * (the window is at most one resolution longer than the pause) calibrates the offset: the GC
+ * ended at or before this thread woke, so gcEnd - wake is at most the offset; the largest such
+ * sample is kept (its error is the shortest delay seen between a pause's end and our wake-up,
+ * well under a millisecond on an idle machine). Once calibrated, pauses are matched to stalls by
+ * time (give or take a resolution), and a GC stall is measured from
+ * the GC's start (clamped to the park window, and no later than the due time) to our wake-up,
+ * which makes lagMs match the GC's own pause to about a millisecond instead of to one
+ * resolution. A stall calibrates only after it is measured, so
+ * the first GC stall (and any stall without a GC) reports the hiccup: the lag of a timer due at
+ * `due`, which can be short of the pause by up to one resolution.
+ *
+ * Blind spots: while this thread runs the samplers it is not parked, and a pause then is not
+ * seen by the meter. Such time (work longer than `resolution`) is kept as an "unobserved"
+ * window, and a GC pause above the threshold that no reported stall covers is reported from the
+ * GC's own figures once its grace has passed. Non-GC safepoint pauses that fall entirely inside
+ * the samplers' work time (well under 1 % of the time) are missed.
+ *
+ * Episodes: each JVM stall is its own episode, reported once it is over: one WARNING (CRITICAL
+ * at CRITICAL_FACTOR x threshold) and one INFO resolved with durationMs.
+ *
+ * Stopped windows: a ring of the recent windows in which the whole JVM (or this thread) did not
+ * run, which the executor watchdog subtracts so that it blames no executor for a GC pause.
+ */
+final class JvmStallSampler implements FineSampler {
+  static final String KEY = "jvm";
+  /** Severity steps to CRITICAL at this multiple of the threshold. */
+  static final int CRITICAL_FACTOR = 10;
+
+  private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
+  private static final int GC_RING = 64;
+  private static final int WINDOWS = 64;
+  /**
+   * How long a stall waits for its GC notification. They come a millisecond or so after the
+   * pause, but on a loaded machine, or for the first GC (class loading in the JMX path), tens of
+   * milliseconds later.
+   */
+  static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private static final long GC_TIME_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  private final Clock clock;
+  private final SignalSink sink;
+  private final GcMonitor gc;
+  private final long thresholdNanos;
+  private final long resolutionNanos;
+  private final long graceNanos;
+  private final long windowNanos;
+
+  // meter (sampler thread only)
+  private long baselineNanos = Long.MAX_VALUE;
+  private long lastWakeNanos = Long.MIN_VALUE;
+  private Histogram current = newHistogram();
+  private Histogram previous = newHistogram();
+  private final Histogram merged = newHistogram();
+  private long windowStartNanos = Long.MIN_VALUE;
+
+  // the stall waiting for its GC notification
+  private boolean pending;
+  private long pendingParkStart;
+  private long pendingDue;
+  private long pendingWake;
+  private long pendingHiccup;
+
+  // recent stop-the-world GC pauses, in clock nanoTime
+  private long gcCursor;
+  private final long[] gcStart = new long[GC_RING];
+  private final long[] gcEnd = new long[GC_RING];
+  private final long[] gcDurationMs = new long[GC_RING];
+  private final long[] gcSeenAt = new long[GC_RING];
+  private final boolean[] gcMatched = new boolean[GC_RING];
+  private final String[] gcName = new String[GC_RING];
+  private final String[] gcCause = new String[GC_RING];
+  private int gcCount;
+  private int gcNext;
+  // GC time base minus this clock's, learnt from stalls the GC explained (see design notes)
+  private long gcOffsetNanos;
+  private boolean gcCalibrated;
+
+  // recent windows when the JVM (or this thread) did not run; reported = a reported stall
+  private final long[] winStart = new long[WINDOWS];
+  private final long[] winEnd = new long[WINDOWS];
+  private final boolean[] winReported = new boolean[WINDOWS];
+  private int winCount;
+  private int winNext;
+
+  // figures, published for snapshot() on any thread
+  private volatile double p50Ms;
+  private volatile double p99Ms;
+  private volatile double maxMs;
+  private long stallCount;
+  private long gcStallCount;
+  private volatile long stalls;
+  private volatile long gcStalls;
+  private volatile double lastStallMs;
+  private volatile double baselineUs;
+
+  JvmStallSampler(
+      Clock clock,
+      SignalSink sink,
+      GcMonitor gc,
+      long thresholdNanos,
+      long resolutionNanos,
+      long windowNanos) {
+    if (thresholdNanos <= 0 || resolutionNanos <= 0 || windowNanos <= 0) {
+      throw new IllegalArgumentException(
+          "threshold, resolution and window must be positive but were "
+              + thresholdNanos + ", " + resolutionNanos + ", " + windowNanos);
+    }
+    this.clock = clock;
+    this.sink = sink;
+    this.gc = gc;
+    this.thresholdNanos = thresholdNanos;
+    this.resolutionNanos = resolutionNanos;
+    this.graceNanos = Math.max(GRACE_NANOS, 4 * resolutionNanos);
+    this.windowNanos = windowNanos;
+    this.gcCursor = gc.lastSeq();
+  }
+
+  /** The default resolution for a threshold: a fifth of it, within [1 ms, 10 ms]. */
+  static long defaultResolutionNanos(long thresholdNanos) {
+    return Math.max(
+        TimeUnit.MILLISECONDS.toNanos(1),
+        Math.min(thresholdNanos / 5, TimeUnit.MILLISECONDS.toNanos(10)));
+  }
+
+  static JvmStallSampler create(ArgosConfig config, GcMonitor gc, SignalSink sink) {
+    long threshold = config.thresholds().eventLoopLag().toNanos();
+    return new JvmStallSampler(
+        config.clock(),
+        sink,
+        gc,
+        threshold,
+        defaultResolutionNanos(threshold),
+        config.windowSize().toNanos());
+  }
+
+  static Histogram newHistogram() {
+    return new Histogram(HIGHEST_US, 2);
+  }
+
+  @Override
+  public String name() {
+    return "jvmStall";
+  }
+
+  @Override
+  public long resolutionNanos() {
+    return resolutionNanos;
+  }
+
+  long thresholdNanos() {
+    return thresholdNanos;
+  }
+
+  /** GcMonitor's time base minus this clock's, as calibrated so far; null before (tests). */
+  @Nullable Long gcClockOffsetNanos() {
+    return gcCalibrated ? gcOffsetNanos : null;
+  }
+
+  @Override
+  public void onWake(long parkStartNanos, long dueNanos, long wakeNanos) {
+    if (lastWakeNanos != Long.MIN_VALUE && parkStartNanos - lastWakeNanos > resolutionNanos) {
+      addWindow(lastWakeNanos, parkStartNanos, false); // the samplers' work: unobserved
+    }
+    lastWakeNanos = wakeNanos;
+    long over = wakeNanos - dueNanos;
+    if (over >= 0 && over < baselineNanos) {
+      baselineNanos = over;
+    }
+    long hiccup = Math.max(0, over - baseline());
+    long us = Math.min(HIGHEST_US, TimeUnit.NANOSECONDS.toMicros(hiccup));
+    current.recordValueWithExpectedInterval(us, TimeUnit.NANOSECONDS.toMicros(resolutionNanos));
+    if (hiccup > thresholdNanos) {
+      if (pending) {
+        finishPending(); // a second stall before the first one's GC came: report the first
+      }
+      pending = true;
+      pendingParkStart = parkStartNanos;
+      pendingDue = dueNanos;
+      pendingWake = wakeNanos;
+      pendingHiccup = hiccup;
+      addWindow(parkStartNanos, wakeNanos, true);
+    }
+    pollGc(wakeNanos);
+    if (pending && (pendingExplained() || wakeNanos - pendingWake >= graceNanos)) {
+      finishPending();
+    }
+    reportUncoveredGcPauses(wakeNanos);
+  }
+
+  @Override
+  public void tick(long nowNanos) {
+    if (windowStartNanos == Long.MIN_VALUE) {
+      windowStartNanos = nowNanos;
+    } else if (nowNanos - windowStartNanos >= windowNanos) {
+      Histogram t = previous;
+      previous = current;
+      current = t;
+      current.reset();
+      windowStartNanos = nowNanos;
+    }
+    merged.reset();
+    merged.add(previous);
+    merged.add(current);
+    if (merged.getTotalCount() > 0) {
+      p50Ms = merged.getValueAtPercentile(50) / 1000.0;
+      p99Ms = merged.getValueAtPercentile(99) / 1000.0;
+      maxMs = merged.getMaxValue() / 1000.0;
+    }
+    baselineUs = baselineNanos == Long.MAX_VALUE ? 0 : baselineNanos / 1000.0;
+  }
+
+  @Override
+  public void snapshot(Map<String, Object> into) {
+    into.put("lag.jvm.p50Ms", p50Ms);
+    into.put("lag.jvm.p99Ms", p99Ms);
+    into.put("lag.jvm.maxMs", maxMs);
+    into.put("lag.jvm.stalls", stalls);
+    into.put("lag.jvm.gcStalls", gcStalls);
+    into.put("lag.jvm.lastStallMs", lastStallMs);
+    into.put("lag.jvm.baselineUs", baselineUs);
+    into.put("lag.jvm.resolutionMs", resolutionNanos / 1e6);
+  }
+
+  private long baseline() {
+    return baselineNanos == Long.MAX_VALUE ? 0 : baselineNanos;
+  }
+
+  // ---- GC events -------------------------------------------------------------------------
+
+  private void pollGc(long now) {
+    long last = gc.lastSeq();
+    if (last == gcCursor) {
+      return;
+    }
+    List<GcMonitor.GcEvent> events = gc.since(gcCursor);
+    gcCursor = last;
+    for (GcMonitor.GcEvent e : events) {
+      if (!e.isPause()) {
+        continue; // a concurrent cycle stops no thread
+      }
+      int i = gcNext;
+      gcStart[i] = e.startNanos();
+      gcEnd[i] = e.endNanos();
+      gcDurationMs[i] = e.durationMs();
+      gcSeenAt[i] = now;
+      gcMatched[i] = false;
+      gcName[i] = e.gcName();
+      gcCause[i] = e.cause();
+      gcNext = (i + 1) % GC_RING;
+      gcCount = Math.min(GC_RING, gcCount + 1);
+    }
+  }
+
+  /** Start of GC pause {@code k} on this clock (the GC's own time base corrected). */
+  private long gcS(int k) {
+    return gcStart[k] - gcOffsetNanos;
+  }
+
+  private long gcE(int k) {
+    return gcEnd[k] - gcOffsetNanos;
+  }
+
+  /**
+   * Whether GC pause {@code k} belongs to the pending stall. Before the GC clock is calibrated:
+   * by arrival (its notification came after the stall's wake-up and within the grace) and size
+   * (the pause fits in the stall's window). Once calibrated: by time (it overlaps the window,
+   * give or take a resolution for the calibration's error).
+   */
+  private boolean gcMatchesPending(int k) {
+    if (gcMatched[k]) {
+      return false;
+    }
+    if (gcCalibrated) {
+      long tol = resolutionNanos + GC_TIME_TOLERANCE_NANOS;
+      return gcS(k) < pendingWake + tol && gcE(k) > pendingParkStart - tol;
+    }
+    return gcSeenAt[k] - pendingWake >= 0
+        && gcSeenAt[k] - pendingWake <= graceNanos
+        && TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k])
+            <= pendingWake - pendingParkStart + GC_TIME_TOLERANCE_NANOS;
+  }
+
+  /**
+   * Whether the GC pauses that arrived explain the whole pending stall, so that no other
+   * notification needs waiting for (a young pause followed by a full one come one by one).
+   */
+  private boolean pendingExplained() {
+    long sum = 0;
+    for (int k = 0; k < gcCount; k++) {
+      if (gcMatchesPending(k)) {
+        sum += TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]);
+      }
+    }
+    return sum > 0 && sum >= pendingHiccup - GC_TIME_TOLERANCE_NANOS;
+  }
+
+  private void finishPending() {
+    pending = false;
+    long pauseMs = 0;
+    int first = -1;
+    int last = -1;
+    int longest = -1;
+    int matched = 0;
+    for (int k = 0; k < gcCount; k++) {
+      if (gcMatchesPending(k)) {
+        matched++;
+        pauseMs += gcDurationMs[k];
+        if (first < 0 || gcStart[k] < gcStart[first]) {
+          first = k;
+        }
+        if (longest < 0 || gcDurationMs[k] > gcDurationMs[longest]) {
+          longest = k;
+        }
+        if (last < 0 || gcEnd[k] > gcEnd[last]) {
+          last = k;
+        }
+      }
+    }
+    if (first < 0) {
+      report(pendingHiccup, "unknown", 0, null, null, "meter");
+      return;
+    }
+    for (int k = 0; k < gcCount; k++) {
+      if (gcMatchesPending(k)) {
+        gcMatched[k] = true;
+      }
+    }
+    long lag = pendingHiccup;
+    boolean fromGcStart = gcCalibrated;
+    if (fromGcStart) {
+      long start = Math.min(pendingDue, Math.max(pendingParkStart, gcS(first)));
+      lag = Math.max(pendingHiccup, pendingWake - start - baseline());
+    }
+    // calibrate with this stall only after measuring it, and only when one pause explains
+    // nearly the whole window: then the pause ended at most a resolution before the wake-up
+    long unexplained =
+        pendingWake - pendingParkStart - TimeUnit.MILLISECONDS.toNanos(gcDurationMs[last]);
+    if (matched == 1 && unexplained <= resolutionNanos + GC_TIME_TOLERANCE_NANOS) {
+      long sample = gcEnd[last] - pendingWake;
+      if (!gcCalibrated || sample > gcOffsetNanos) {
+        gcOffsetNanos = sample;
+        gcCalibrated = true;
+      }
+    }
+    report(lag, "gc", pauseMs, gcName[longest], gcCause[longest],
+        fromGcStart ? "meterAndGcStart" : "meter");
+  }
+
+  /** GC pauses above the threshold that no reported stall covers (they hit the samplers' work). */
+  private void reportUncoveredGcPauses(long now) {
+    for (int k = 0; k < gcCount; k++) {
+      if (gcMatched[k] || now - gcSeenAt[k] < graceNanos) {
+        continue;
+      }
+      gcMatched[k] = true;
+      if (TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]) <= thresholdNanos
+          || (gcCalibrated && coveredByReportedStall(gcS(k), gcE(k)))) {
+        continue;
+      }
+      addWindow(gcS(k), gcE(k), true);
+      report(
+          TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]),
+          "gc",
+          gcDurationMs[k],
+          gcName[k],
+          gcCause[k],
+          "gcEvent");
+    }
+  }
+
+  private boolean coveredByReportedStall(long from, long to) {
+    for (int w = 0; w < winCount; w++) {
+      if (winReported[w]
+          && winStart[w] < to + GC_TIME_TOLERANCE_NANOS
+          && winEnd[w] + GC_TIME_TOLERANCE_NANOS > from) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- stopped windows, for the executor watchdog ----------------------------------------
+
+  private void addWindow(long from, long to, boolean reported) {
+    int i = winNext;
+    winStart[i] = from;
+    winEnd[i] = to;
+    winReported[i] = reported;
+    winNext = (i + 1) % WINDOWS;
+    winCount = Math.min(WINDOWS, winCount + 1);
+  }
+
+  /**
+   * Nanoseconds within [from, to] during which the whole JVM or the sampler thread was known
+   * not to run (stalls, GC pauses, the samplers' own work); sampler thread only. Overlapping
+   * sources are not added up: the larger of the meter's windows and the GC pauses counts.
+   */
+  long stoppedNanos(long from, long to) {
+    long meter = 0;
+    for (int w = 0; w < winCount; w++) {
+      meter += overlap(winStart[w], winEnd[w], from, to);
+    }
+    return Math.min(to - from, Math.max(meter, gcPauseNanos(from, to)));
+  }
+
+  /** Nanoseconds of stop-the-world GC pauses within [from, to]; sampler thread only. */
+  long gcPauseNanos(long from, long to) {
+    long sum = 0;
+    for (int k = 0; k < gcCount; k++) {
+      sum += overlap(gcS(k), gcE(k), from, to);
+    }
+    return sum;
+  }
+
+  private static long overlap(long a0, long a1, long b0, long b1) {
+    return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
+  }
+
+  // ---- signals ------------------------------------------------------------------------------
+
+  private void report(
+      long lagNanos,
+      String cause,
+      long gcPauseMs,
+      @Nullable String gcName,
+      @Nullable String gcCause,
+      String measuredBy) {
+    double lagMs = lagNanos / 1e6;
+    stalls = ++stallCount;
+    if ("gc".equals(cause)) {
+      gcStalls = ++gcStallCount;
+    }
+    lastStallMs = lagMs;
+    Severity severity =
+        lagNanos >= CRITICAL_FACTOR * thresholdNanos ? Severity.CRITICAL : Severity.WARNING;
+    String what =
+        "gc".equals(cause)
+            ? "a garbage collection (" + gcName + ", " + gcCause + ", pause " + gcPauseMs + " ms)"
+            : "an unknown cause (a safepoint, CPU starvation or the OS)";
+    Signal.Builder b =
+        Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
+            .severity(severity)
+            .source(Argos.SOURCE)
+            .timestamp(clock.instant())
+            .key(KEY)
+            .message(String.format(
+                "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
+                lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what))
+            .data("lagMs", round(lagMs))
+            .data("thresholdMs", thresholdNanos / 1e6)
+            .data("inProgress", false)
+            .data("thread", null)
+            .data("stack", null)
+            .data("cause", cause)
+            .data("gcPauseMs", gcPauseMs)
+            .data("gcName", gcName)
+            .data("gcCause", gcCause)
+            .data("measuredBy", measuredBy)
+            .data("resolutionMs", resolutionNanos / 1e6)
+            .data("baselineUs", round(baseline() / 1000.0));
+    emit(b.build());
+    emit(
+        Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
+            .severity(Severity.INFO)
+            .source(Argos.SOURCE)
+            .timestamp(clock.instant())
+            .key(KEY)
+            .message(String.format("the JVM runs again after a %.1f ms stall", lagMs))
+            .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
+            .data("durationMs", round(lagMs))
+            .data("lagMs", round(lagMs))
+            .data("thresholdMs", thresholdNanos / 1e6)
+            .data("cause", cause)
+            .data("gcPauseMs", gcPauseMs)
+            .build());
+  }
+
+  private void emit(Signal s) {
+    try {
+      sink.emit(s);
+    } catch (RuntimeException e) {
+      // a sink must not stop the meter; Argos's fan-out already guards its sinks
+    }
+  }
+
+  static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+}

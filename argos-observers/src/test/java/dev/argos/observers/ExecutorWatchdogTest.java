@@ -1,0 +1,340 @@
+package dev.argos.observers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import dev.argos.core.Clock;
+import dev.argos.core.ManualClock;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
+import dev.argos.core.Subscription;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The executor watchdog driven by a manual clock, hand-run executors and direct checks. */
+class ExecutorWatchdogTest {
+  private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final ManualClock clock = Clock.manual();
+  private final GcMonitor gc = GcMonitor.manual();
+  private final List<Signal> signals = new ArrayList<>();
+  private final JvmStallSampler jvm =
+      new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
+  private final ExecutorWatchdog dog =
+      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS);
+
+  /** An executor whose tasks run only when the test says so, on the test's thread. */
+  static class HandRun extends AbstractExecutorService {
+    final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+    boolean shutdown;
+    boolean saturated;
+    int dropFirst;
+
+    @Override
+    public void execute(Runnable r) {
+      if (shutdown || saturated) {
+        throw new RejectedExecutionException("refused");
+      }
+      if (dropFirst > 0) {
+        dropFirst--;
+        return;
+      }
+      queue.add(r);
+    }
+
+    void runAll() {
+      while (!queue.isEmpty()) {
+        queue.poll().run();
+      }
+    }
+
+    @Override
+    public void shutdown() {
+      shutdown = true;
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      shutdown = true;
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return shutdown;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return shutdown;
+    }
+  }
+
+  /** Advances the clock by {@code ms} in 10 ms steps, checking at each, the JVM meter first. */
+  private void advance(long ms) {
+    for (long t = 0; t < ms; t += 10) {
+      long start = clock.nanoTime();
+      clock.advanceMillis(Math.min(10, ms - t));
+      jvm.onWake(start, clock.nanoTime(), clock.nanoTime());
+      dog.onWake(start, clock.nanoTime(), clock.nanoTime());
+    }
+  }
+
+  /** As {@link #advance(long)}, the executor running what it has after each check. */
+  private void advance(long ms, HandRun ex) {
+    for (long t = 0; t < ms; t += 10) {
+      advance(Math.min(10, ms - t));
+      ex.runAll();
+    }
+  }
+
+  private void check() {
+    dog.check(clock.nanoTime());
+  }
+
+  private List<Signal> firing() {
+    return signals.stream().filter(s -> !s.isResolved()).toList();
+  }
+
+  private List<Signal> resolved() {
+    return signals.stream().filter(Signal::isResolved).toList();
+  }
+
+  @Test
+  void aStuckExecutorIsReportedWhileStuckThenEscalatedThenResolved() {
+    HandRun ex = new HandRun();
+    dog.watch("loop-0", ex);
+    check(); // first probe
+    ex.runAll(); // runs on this thread, which becomes the executor's known thread
+    advance(10); // second probe submitted; nothing runs it from now on
+    assertThat(ex.queue).hasSize(1);
+    advance(50); // probe 50 ms old: not above the threshold
+    assertThat(signals).isEmpty();
+    advance(10);
+    assertThat(signals).hasSize(1);
+    Signal s = signals.get(0);
+    assertThat(s.key()).isEqualTo("loop-0");
+    assertThat(s.severity()).isEqualTo(Severity.WARNING);
+    assertThat(s.data()).containsEntry("inProgress", true).containsEntry("cause", "blocked")
+        .containsEntry("thread", Thread.currentThread().getName())
+        .containsEntry("gcPauseMs", 0L).containsEntry("thresholdMs", 50.0);
+    assertThat((Double) s.data().get("lagMs")).isCloseTo(60.0, within(0.001));
+    @SuppressWarnings("unchecked")
+    List<String> stack = (List<String>) s.data().get("stack");
+    assertThat(stack).anyMatch(f -> f.contains("ExecutorWatchdogTest.advance"));
+    assertThat(stack.size()).isLessThanOrEqualTo(ExecutorWatchdog.MAX_FRAMES + 1);
+    Map<String, Object> figures = new LinkedHashMap<>();
+    dog.snapshot(figures);
+    assertThat(figures).containsEntry("lag.executor.loop-0.lagMs", 60.0)
+        .containsEntry("lag.executors.watched", 1);
+
+    advance(300);
+    assertThat(signals).hasSize(1); // one signal per episode
+    advance(150); // 510 ms: ten times the threshold
+    assertThat(signals).hasSize(2);
+    assertThat(signals.get(1).severity()).isEqualTo(Severity.CRITICAL);
+    assertThat(signals.get(1).data()).containsEntry("inProgress", true);
+
+    ex.runAll();
+    check();
+    assertThat(signals).hasSize(3);
+    Signal r = signals.get(2);
+    assertThat(r.isResolved()).isTrue();
+    assertThat(r.severity()).isEqualTo(Severity.INFO);
+    assertThat(r.data()).containsEntry("durationMs", 510.0).containsEntry("maxSeverity", "CRITICAL");
+  }
+
+  @Test
+  void queueingBehindOtherWorkIsLag() {
+    HandRun ex = new HandRun();
+    dog.watch("pool", ex);
+    check();
+    ex.runAll();
+    advance(100, ex); // an executor that keeps up
+    assertThat(signals).isEmpty();
+    // work queued ahead of the probe: the probe waits
+    HandRun q = new HandRun();
+    dog.watch("queued", q);
+    for (int i = 0; i < 20; i++) {
+      q.execute(() -> {});
+    }
+    advance(70, ex);
+    assertThat(firing()).singleElement().extracting(Signal::key).isEqualTo("queued");
+    // the probe never ran: its thread is not known
+    assertThat(firing().get(0).data()).containsEntry("cause", "unknown").containsEntry("thread", null);
+  }
+
+  @Test
+  void aJvmWideStallIsNotBlamedOnTheExecutor() {
+    HandRun ex = new HandRun();
+    dog.watch("loop", ex);
+    check();
+    ex.runAll();
+    advance(10);
+    // the whole JVM stops for 300 ms: the meter sees it first, then the watchdog checks
+    long start = clock.nanoTime();
+    clock.advanceMillis(300);
+    jvm.onWake(start, start + 10 * MS, clock.nanoTime());
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()", start + MS, 298, false,
+        0, 0, 0);
+    dog.onWake(start, start + 10 * MS, clock.nanoTime());
+    ex.runAll(); // the loop runs right after the pause
+    advance(100, ex);
+    assertThat(signals).extracting(Signal::key).containsOnly("jvm");
+    assertThat(firing()).singleElement().satisfies(s ->
+        assertThat(s.data()).containsEntry("cause", "gc"));
+    // but a loop that stays stuck through the pause and after it is reported, with the GC share
+    advance(10); // a probe goes in, and the loop runs nothing from now on
+    start = clock.nanoTime();
+    clock.advanceMillis(200);
+    jvm.onWake(start, start + 10 * MS, clock.nanoTime());
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()", start + MS, 198, false,
+        0, 0, 0);
+    dog.onWake(start, start + 10 * MS, clock.nanoTime());
+    assertThat(firing()).extracting(Signal::key).containsExactly("jvm");
+    advance(60);
+    assertThat(firing()).extracting(Signal::key).containsExactly("jvm", "jvm", "loop");
+    Signal loop = firing().get(2);
+    assertThat(loop.data()).containsEntry("cause", "blocked").containsEntry("gcPauseMs", 198L);
+    assertThat((Double) loop.data().get("lagMs")).isGreaterThan(250.0);
+  }
+
+  @Test
+  void aSaturatedPoolLagsFromItsFirstRefusal() {
+    HandRun ex = new HandRun();
+    dog.watch("sat", ex);
+    check();
+    ex.runAll();
+    ex.saturated = true;
+    advance(80);
+    assertThat(firing()).singleElement().satisfies(s ->
+        assertThat((Double) s.data().get("lagMs")).isGreaterThan(50.0));
+    assertThat(dog.watchedCount()).isEqualTo(1);
+    ex.saturated = false;
+    advance(10); // accepted now
+    ex.runAll();
+    advance(10);
+    assertThat(resolved()).singleElement().satisfies(s ->
+        assertThat((Double) s.data().get("durationMs")).isGreaterThanOrEqualTo(80.0));
+  }
+
+  @Test
+  void aDroppedProbeIsWrittenOffBySpareProbe() {
+    HandRun ex = new HandRun();
+    dog.watch("discarding", ex);
+    check();
+    ex.runAll();
+    advance(10);
+    ex.queue.clear(); // the executor discarded the probe
+    advance(1000);
+    assertThat(firing()).hasSize(2); // WARNING, then CRITICAL at 500 ms
+    advance(20); // a spare probe went in after one second
+    ex.runAll();
+    advance(10);
+    assertThat(resolved()).singleElement().satisfies(s ->
+        assertThat(s.data()).containsEntry("how", "probeLost"));
+    advance(100, ex);
+    assertThat(signals).hasSize(3);
+  }
+
+  @Test
+  void shutDownClosedAndRefusingExecutorsAreReleased() {
+    HandRun down = new HandRun();
+    HandRun stuck = new HandRun();
+    HandRun kept = new HandRun();
+    dog.watch("down", down);
+    dog.watch("stuck", stuck);
+    Subscription closed = dog.watch("closed", new HandRun());
+    dog.watch("plain", r -> {
+      throw new RejectedExecutionException("not an ExecutorService");
+    });
+    dog.watch("kept", kept);
+    check();
+    assertThat(dog.watchedCount()).as("the plain executor refused: released").isEqualTo(4);
+    stuck.runAll();
+    advance(80);
+    assertThat(firing()).extracting(Signal::key).containsExactlyInAnyOrder("stuck", "down", "closed", "kept");
+    signals.clear();
+    down.shutdown();
+    stuck.shutdown();
+    closed.close();
+    kept.runAll();
+    check();
+    assertThat(dog.watchedCount()).isEqualTo(1);
+    assertThat(resolved()).extracting(Signal::key).containsExactlyInAnyOrder("down", "stuck", "closed", "kept");
+    assertThat(resolved()).filteredOn(s -> "stuck".equals(s.key())).singleElement()
+        .satisfies(s -> assertThat(s.data()).containsEntry("how", "shutdown"));
+  }
+
+  private Subscription watchThrowaway() {
+    Executor ex =
+        new Executor() {
+          @Override
+          public void execute(Runnable r) {
+            r.run();
+          }
+        };
+    return dog.watch("dropped", ex);
+  }
+
+  @Test
+  void anExecutorTheApplicationDropsIsReleased() {
+    watchThrowaway();
+    check();
+    assertThat(dog.watchedCount()).isEqualTo(1);
+    // collection of the dropped executor is asynchronous to this test: poll with Awaitility
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      System.gc();
+      advance(10);
+      return dog.watchedCount() == 0;
+    });
+  }
+
+  @Test
+  void theNumberOfWatchesAndTheirNamesAreBounded() {
+    HandRun ex = new HandRun();
+    for (int i = 0; i < ExecutorWatchdog.MAX_WATCHED; i++) {
+      dog.watch("e" + i, ex);
+    }
+    Subscription extra = dog.watch("one too many", ex);
+    assertThat(dog.watchedCount()).isEqualTo(ExecutorWatchdog.MAX_WATCHED);
+    extra.close();
+    dog.close();
+    assertThat(dog.watchedCount()).isZero();
+    dog.watch("x".repeat(1000), ex);
+    Map<String, Object> figures = new LinkedHashMap<>();
+    dog.snapshot(figures);
+    assertThat(figures).containsKey("lag.executor." + "x".repeat(ExecutorWatchdog.MAX_NAME) + ".lagMs");
+  }
+
+  @Test
+  void argosWatchReturnsAHandleThatStopsWatching() {
+    try (Argos argos = Argos.createArgos(ArgosConfig.builder().clock(clock).build())) {
+      HandRun ex = new HandRun();
+      Subscription s = argos.watch("via-argos", ex);
+      argos.engine().wakeOnce(0, 0, clock.nanoTime());
+      assertThat(ex.queue).hasSize(1);
+      assertThat(argos.snapshot().figures()).containsKey("lag.executor.via-argos.lagMs")
+          .containsKey("lag.jvm.p99Ms");
+      s.close();
+      clock.advanceMillis(20);
+      argos.engine().wakeOnce(0, 0, clock.nanoTime());
+      assertThat(argos.snapshot().figures()).doesNotContainKey("lag.executor.via-argos.lagMs");
+    }
+  }
+}
