@@ -170,6 +170,8 @@ def main():
     ap.add_argument("--cpu", default="")
     ap.add_argument("--cores", default="?")
     ap.add_argument("--note", default="")
+    ap.add_argument("--ablation", action="append", default=[],
+                    help="harness JSON of the overhead section run with another argos.bench.record")
     a = ap.parse_args()
 
     jmh = Jmh(load(a.jmh))
@@ -453,6 +455,28 @@ def main():
           f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
           " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
           " so for requests ten times lighter its share is about ten times larger.")
+        rows = []
+        for path in a.ablation:
+            ab = load(path) if os.path.exists(path) else None
+            ov = section_result(ab, "overhead") if ab else None
+            if ov and ov.get("cpuLossPercentCi95"):
+                rows.append(ov)
+        if rows:
+            labels = {"key": "`recordRequest(key)` on every request (the figures above)",
+                      "plain": "`recordRequest()` on every request",
+                      "none": "Argos running, nothing recorded"}
+            w("")
+            w("Where the loss comes from: the same section run again (same command, separate JVMs)")
+            w("with less recorded, per CPU-second:")
+            w("")
+            w("| Argos at defaults, and the workload calls | mean loss, 95 % CI |")
+            w("|---|---|")
+            c = o.get("cpuLossPercentCi95")
+            if c:
+                w(f"| {labels['key']} | {c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %) |")
+            for ov in rows:
+                c = ov["cpuLossPercentCi95"]
+                w(f"| {labels.get(ov.get('record'), ov.get('record'))} | {c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %) |")
         sig = o.get("signalsWhileMeasuring")
         if sig is not None:
             listed = ", ".join(f"{k}: {v}" for k, v in sig.items()) if sig else "none"
