@@ -1,7 +1,10 @@
 package dev.argos.benchmarks;
 
+import com.codahale.metrics.Meter;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,9 +20,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The hot path: {@code Argos.recordRequest()} against {@code LongAdder.increment()} (the floor).
+ * The hot path, one request counted: {@code Argos.recordRequest()} against {@code
+ * LongAdder.increment()} (the floor), Micrometer's {@code Counter.increment()} (a {@link
+ * SimpleMeterRegistry} counter) and Dropwizard's {@code Meter.mark()}. One shared instance of
+ * each, so the two-thread variant ({@link HotPath2Threads}) measures contention too. Argos is
+ * started at its defaults, so its sampler thread reads the counter as in production.
  *
- * <p>Run: {@code java -jar argos-benchmarks/target/benchmarks.jar RecordRequestBenchmark -prof gc}
+ * <p>Run: {@code java -jar argos-benchmarks/target/benchmarks.jar 'HotPath.*' -prof gc}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -27,9 +34,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class RecordRequestBenchmark {
+public abstract class HotPathBenchmark {
   private Argos argos = Argos.createArgos();
   private final LongAdder adder = new LongAdder();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final Counter counter = registry.counter("requests");
+  private final Meter meter = new Meter();
 
   @Setup
   public void setUp() {
@@ -39,6 +49,7 @@ public class RecordRequestBenchmark {
   @TearDown
   public void tearDown() {
     argos.close();
+    registry.close();
   }
 
   @Benchmark
@@ -49,5 +60,15 @@ public class RecordRequestBenchmark {
   @Benchmark
   public void longAdderIncrement() {
     adder.increment();
+  }
+
+  @Benchmark
+  public void micrometerCounterIncrement() {
+    counter.increment();
+  }
+
+  @Benchmark
+  public void dropwizardMeterMark() {
+    meter.mark();
   }
 }

@@ -1,0 +1,555 @@
+#!/usr/bin/env python3
+"""Rewrites docs/benchmarks.md from the JMH JSON and the harness JSON of one run.
+
+Called by argos-benchmarks/run-benchmarks.sh; every figure on the page comes from those two
+files. Missing results (a benchmark that failed, a section that did not run) are shown as
+"not measured", never invented.
+"""
+import argparse
+import datetime
+import json
+import os
+import sys
+
+NA = "not measured"
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"format-results: cannot read {path}: {e}", file=sys.stderr)
+        return None
+
+
+class Jmh:
+    def __init__(self, entries):
+        self.entries = entries or []
+
+    def find(self, name, **params):
+        for e in self.entries:
+            if not e.get("benchmark", "").endswith(name):
+                continue
+            p = e.get("params") or {}
+            if all(str(p.get(k)) == str(v) for k, v in params.items()):
+                return e
+        return None
+
+    def score(self, name, **params):
+        e = self.find(name, **params)
+        return None if e is None else e["primaryMetric"]["score"]
+
+    def error(self, name, **params):
+        e = self.find(name, **params)
+        if e is None:
+            return None
+        err = e["primaryMetric"].get("scoreError")
+        return None if err in (None, "NaN") else err
+
+    def unit(self, name, **params):
+        e = self.find(name, **params)
+        return "" if e is None else e["primaryMetric"]["scoreUnit"]
+
+    def bytes_per_op(self, name, **params):
+        e = self.find(name, **params)
+        if e is None:
+            return None
+        for k, v in (e.get("secondaryMetrics") or {}).items():
+            if k.endswith("gc.alloc.rate.norm"):
+                return v["score"]
+        return None
+
+    def percentile(self, name, pct, **params):
+        e = self.find(name, **params)
+        if e is None:
+            return None
+        return (e["primaryMetric"].get("scorePercentiles") or {}).get(pct)
+
+    def samples(self, name, **params):
+        e = self.find(name, **params)
+        if e is None:
+            return None
+        raw = e["primaryMetric"].get("rawDataHistogram")
+        if not raw:
+            return None
+        return sum(c for fork in raw for it in fork for _, c in it)
+
+
+def num(x, digits=2):
+    if x is None:
+        return NA
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def pm(score, err, digits=2):
+    if score is None:
+        return NA
+    if err is None:
+        return num(score, digits)
+    return f"{num(score, digits)} ± {num(err, digits)}"
+
+
+def bop(b):
+    if b is None:
+        return NA
+    if b < 0.01:
+        return "0"
+    return num(b, 1)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def rx(r):
+    return NA if r is None else f"{r:.2f}×"
+
+
+def verdict(ok):
+    if ok is None:
+        return NA
+    return "met" if ok else "**missed**"
+
+
+def ratio_range(a, ea, b, eb):
+    """Rough bounds of a / b from the two ± half-widths (relative errors added in quadrature)."""
+    r = ratio(a, b)
+    if r is None or ea is None or eb is None or a == 0:
+        return None
+    rel = ((ea / a) ** 2 + (eb / b) ** 2) ** 0.5
+    return (r * (1 - rel), r * (1 + rel))
+
+
+def verdict_limit(value, limit, bounds=None):
+    """met / missed on the point estimate, saying when the bounds straddle the limit."""
+    if value is None:
+        return NA
+    ok = value <= limit
+    text = "met" if ok else "**missed**"
+    if bounds is not None and bounds[0] <= limit < bounds[1]:
+        text += " (limit inside the ± error)"
+    return text
+
+
+def zero(b):
+    return None if b is None else b < 0.01
+
+
+def all_of(*xs):
+    if any(x is None for x in xs):
+        return None
+    return all(xs)
+
+
+def mib(b):
+    return NA if b is None else f"{b / (1024 * 1024):,.1f} MiB"
+
+
+def section_result(h, name):
+    if not h or name not in h:
+        return None
+    r = h[name]
+    if isinstance(r, dict) and "error" in r and len(r) == 1:
+        return None
+    return r
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jmh", required=True)
+    ap.add_argument("--harness", required=True)
+    ap.add_argument("--doc", required=True)
+    ap.add_argument("--command", default="argos-benchmarks/run-benchmarks.sh")
+    ap.add_argument("--elapsed", type=int, default=None)
+    ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--cpu", default="")
+    ap.add_argument("--cores", default="?")
+    ap.add_argument("--note", default="")
+    ap.add_argument("--ablation", action="append", default=[],
+                    help="harness JSON of the overhead section run with another argos.bench.record")
+    a = ap.parse_args()
+
+    jmh = Jmh(load(a.jmh))
+    h = load(a.harness) or {}
+    targets = []  # (target, measured, verdict)
+    L = []
+    w = L.append
+
+    jvm = NA
+    if jmh.entries:
+        e = jmh.entries[0]
+        jvm = f"{e.get('vmName', '')} {e.get('vmVersion', '')}".strip()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    w("# Benchmarks")
+    w("")
+    w("Argos side by side with what a user would pick instead, measured in one run on one machine.")
+    w("Every figure on this page was written by the command below from that run's results; ratios")
+    w("compare figures measured in the same run. Nothing here is edited by hand: to change the page,")
+    w("change `argos-benchmarks/format-results.py` and run the command again.")
+    w("")
+    if a.note:
+        w(f"> **{a.note}**")
+        w("")
+    w("```")
+    w(a.command)
+    w("```")
+    w("")
+    w("| run | |")
+    w("|---|---|")
+    w(f"| date | {when} |")
+    w(f"| commit | {a.commit} |")
+    w(f"| machine | {a.cores} cores{', ' + a.cpu if a.cpu else ''}; shared, not isolated |")
+    w(f"| JVM | {jvm} |")
+    w(f"| wall time of the whole command | {NA if a.elapsed is None else f'{a.elapsed // 60} min {a.elapsed % 60} s'} (build included) |")
+    w("| JMH settings | 1 fork, 3 × 1 s warm-up, 5 × 1 s measurement, `-prof gc` |")
+    w("")
+    w("Results of the run (raw JMH JSON, harness JSON and logs) stay in")
+    w("`argos-benchmarks/target/results/`. The error after ± is JMH's 99.9 % confidence half-width.")
+    w("B/op is JMH's `gc.alloc.rate.norm` (bytes allocated per operation); below 0.01 it is shown as 0.")
+    w("")
+
+    # ------------------------------------------------------------------ hot path
+    w("## Hot path: `recordRequest()`")
+    w("")
+    w("`HotPath1Thread` and `HotPath2Threads` (`dev.argos.benchmarks.HotPathBenchmark`): one shared")
+    w("counter of each kind, incremented by 1 or 2 threads; Argos started at its defaults.")
+    w("")
+    w("| threads | benchmark | ns/op | B/op | × LongAdder |")
+    w("|---|---|---|---|---|")
+    names = [
+        ("argosRecordRequest", "Argos `recordRequest()`"),
+        ("longAdderIncrement", "`LongAdder.increment()` (floor)"),
+        ("micrometerCounterIncrement", "Micrometer `Counter.increment()`"),
+        ("dropwizardMeterMark", "Dropwizard `Meter.mark()`"),
+    ]
+    for cls, t in (("HotPath1Thread", 1), ("HotPath2Threads", 2)):
+        floor = jmh.score(f"{cls}.longAdderIncrement")
+        for m, label in names:
+            s = jmh.score(f"{cls}.{m}")
+            w(f"| {t} | {label} | {pm(s, jmh.error(f'{cls}.{m}'))} | {bop(jmh.bytes_per_op(f'{cls}.{m}'))} | {rx(ratio(s, floor))} |")
+        argos = jmh.score(f"{cls}.argosRecordRequest")
+        r = ratio(argos, floor)
+        mic = jmh.score(f"{cls}.micrometerCounterIncrement")
+        dw = jmh.score(f"{cls}.dropwizardMeterMark")
+        rr = ratio_range(argos, jmh.error(f"{cls}.argosRecordRequest"), floor, jmh.error(f"{cls}.longAdderIncrement"))
+        targets.append((f"`recordRequest()` within 1.2× of LongAdder, {t} thread(s)", rx(r),
+                        verdict_limit(r, 1.2, rr)))
+        faster = None if None in (argos, mic, dw) else (argos < mic and argos < dw)
+        v = verdict(faster)
+        if faster is not None:
+            ea = jmh.error(f"{cls}.argosRecordRequest") or 0
+            for peer, pe in ((mic, jmh.error(f"{cls}.micrometerCounterIncrement")),
+                             (dw, jmh.error(f"{cls}.dropwizardMeterMark"))):
+                if abs(argos - peer) <= ea + (pe or 0):
+                    v += " (a tie within the ± error)"
+                    break
+        targets.append((f"`recordRequest()` faster than Micrometer and Dropwizard, {t} thread(s)",
+                        f"{num(argos)} vs {num(mic)} / {num(dw)} ns/op", v))
+        b = jmh.bytes_per_op(f"{cls}.argosRecordRequest")
+        targets.append((f"`recordRequest()` 0 B/op, {t} thread(s)", bop(b), verdict(zero(b))))
+    w("")
+
+    # ------------------------------------------------------------------ per key
+    w("## Per key: `recordRequest(key)`")
+    w("")
+    w("`PerKeyBenchmark`: keys built in setup and cycled in order, one thread; `keys=1000` is a hot")
+    w("set, `keys=1000000` a million distinct keys. The peer is a `ConcurrentHashMap<String, LongAdder>`")
+    w("(get, then computeIfAbsent on a miss), the map a user would write.")
+    w("")
+    w("| keys | Argos ns/op | map ns/op | Argos ÷ map | Argos B/op | map B/op |")
+    w("|---|---|---|---|---|---|")
+    for k in ("1000", "1000000"):
+        s = jmh.score("PerKeyBenchmark.argosRecordRequestKey", keys=k)
+        m = jmh.score("PerKeyBenchmark.concurrentHashMapLongAdder", keys=k)
+        ba = jmh.bytes_per_op("PerKeyBenchmark.argosRecordRequestKey", keys=k)
+        bm = jmh.bytes_per_op("PerKeyBenchmark.concurrentHashMapLongAdder", keys=k)
+        w(f"| {int(k):,} | {pm(s, jmh.error('PerKeyBenchmark.argosRecordRequestKey', keys=k))} | "
+          f"{pm(m, jmh.error('PerKeyBenchmark.concurrentHashMapLongAdder', keys=k))} | {rx(ratio(s, m))} | {bop(ba)} | {bop(bm)} |")
+        if k == "1000":
+            r = ratio(s, m)
+            rr = ratio_range(s, jmh.error("PerKeyBenchmark.argosRecordRequestKey", keys=k), m,
+                             jmh.error("PerKeyBenchmark.concurrentHashMapLongAdder", keys=k))
+            targets.append(("`recordRequest(key)` at least as fast as the map on 1 000 hot keys",
+                            rx(r), verdict_limit(r, 1.0, rr)))
+        targets.append((f"`recordRequest(key)` 0 B/op, {int(k):,} keys", bop(ba), verdict(zero(ba))))
+    w("")
+    mem = section_result(h, "memory")
+    w("Retained memory (harness section `memory`): heap used after `System.gc()` once N distinct keys")
+    w("were recorded into each, minus the heap used before (the keys are built on the fly and not kept")
+    w("by the harness; the map keeps them, Argos may not).")
+    w("")
+    w("| distinct keys | Argos retained | map retained |")
+    w("|---|---|---|")
+    if mem and mem.get("rows"):
+        rows = mem["rows"]
+        for row in rows:
+            w(f"| {row['keys']:,} | {mib(row.get('argosRetainedBytes'))} | {mib(row.get('mapRetainedBytes'))} |")
+        first, last = rows[0], rows[-1]
+        fa, la = first.get("argosRetainedBytes"), last.get("argosRetainedBytes")
+        # "does not grow": retained at the most keys no more than at the fewest plus 1 MiB of noise
+        ok = None if fa is None or la is None else la <= max(fa, 0) + 1024 * 1024 * 1.5
+        targets.append(("retained memory of `recordRequest(key)` does not grow with distinct keys",
+                        f"{mib(fa)} at {first['keys']:,} keys, {mib(la)} at {last['keys']:,} "
+                        f"(map: {mib(last.get('mapRetainedBytes'))})", verdict(ok)))
+    else:
+        w(f"| {NA} | | |")
+        targets.append(("retained memory of `recordRequest(key)` does not grow with distinct keys", NA, NA))
+    w("")
+
+    # ------------------------------------------------------------------ quarantine
+    w("## `isQuarantined(key)`")
+    w("")
+    w("`QuarantineBenchmark`: `Quarantines.inMemory()` holding 1 000 keys against a `ConcurrentHashMap`")
+    w("holding the same keys; `miss` asks about 1 000 other keys (the common case), `hit` about the")
+    w("quarantined ones (a hit also checks the entry's expiry against the clock).")
+    w("")
+    w("| lookup | Argos ns/op | `containsKey` ns/op | Argos ÷ map | Argos B/op |")
+    w("|---|---|---|---|---|")
+    for lk in ("miss", "hit"):
+        s = jmh.score("QuarantineBenchmark.argosIsQuarantined", lookup=lk)
+        m = jmh.score("QuarantineBenchmark.concurrentHashMapContainsKey", lookup=lk)
+        b = jmh.bytes_per_op("QuarantineBenchmark.argosIsQuarantined", lookup=lk)
+        r = ratio(s, m)
+        w(f"| {lk} | {pm(s, jmh.error('QuarantineBenchmark.argosIsQuarantined', lookup=lk))} | "
+          f"{pm(m, jmh.error('QuarantineBenchmark.concurrentHashMapContainsKey', lookup=lk))} | {rx(r)} | {bop(b)} |")
+        rr = ratio_range(s, jmh.error("QuarantineBenchmark.argosIsQuarantined", lookup=lk), m,
+                         jmh.error("QuarantineBenchmark.concurrentHashMapContainsKey", lookup=lk))
+        targets.append((f"`isQuarantined` within 1.5× of `containsKey` ({lk})", rx(r),
+                        verdict_limit(r, 1.5, rr)))
+        targets.append((f"`isQuarantined` 0 B/op ({lk})", bop(b), verdict(zero(b))))
+    w("")
+
+    # ------------------------------------------------------------------ sampler tick
+    w("## One sampler tick at the defaults")
+    w("")
+    w("`dev.argos.observers.SamplerTickBenchmark` (in the benchmark jar, in Argos's package so that it")
+    w("can call the package-private `SamplerEngine.runOnce`): `argosTick` runs every sampler an Argos")
+    w("at its defaults registers, once, on a manual clock advanced by the sample rate (100 ms) before")
+    w("each tick, as the `argos-sampler` thread does 10 times a second (GC notifications, which arrive")
+    w("on a JMX thread, are not part of it, nor are the short wake-ups of the sampler thread between")
+    w("ticks that the JVM stall meter asks for: the idle cost below covers everything the threads do).")
+    w("`argosSnapshot` is the public read path `Argos.snapshot()`.")
+    w("`micrometerRead` reads every meter of Micrometer's `JvmMemoryMetrics`, `JvmGcMetrics`,")
+    w("`JvmThreadMetrics`, `ProcessorMetrics` and `FileDescriptorMetrics` once through `Meter.measure()`.")
+    w("")
+    w("| benchmark | µs/op | B/op |")
+    w("|---|---|---|")
+    for m, label in (("argosTick", "Argos: one tick of every sampler"),
+                     ("argosSnapshot", "Argos: `snapshot()`"),
+                     ("micrometerRead", "Micrometer: read the JVM binders' meters once")):
+        n = f"SamplerTickBenchmark.{m}"
+        w(f"| {label} | {pm(jmh.score(n), jmh.error(n))} | {bop(jmh.bytes_per_op(n))} |")
+    tick = jmh.score("SamplerTickBenchmark.argosTick")
+    if tick is not None:
+        w("")
+        w(f"At 10 ticks a second that is {tick * 10 / 1e4:.4f} % of one core for the samplers' own work.")
+    w("")
+
+    # ------------------------------------------------------------------ dispatch
+    w("## Signal dispatch: `Agent.publish` to listener")
+    w("")
+    w("`DispatchBenchmark` (sample-time mode): one `publish` until every listener on `argos:signal` has")
+    w("run (with 10 listeners, until the last one has). The publishing thread waits by spinning briefly")
+    w("then yielding.")
+    w("")
+    w("| listeners | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | samples |")
+    w("|---|---|---|---|---|---|---|")
+    for n in ("1", "10"):
+        b = "DispatchBenchmark.publishToListeners"
+        def p(q):
+            return num(jmh.percentile(b, q, listeners=n), 1)
+        smp = jmh.samples(b, listeners=n)
+        w(f"| {n} | {p('50.0')} | {p('90.0')} | {p('99.0')} | {p('99.9')} | {p('100.0')} | {NA if smp is None else f'{smp:,}'} |")
+    w("")
+
+    # ------------------------------------------------------------------ detection
+    w("## Detection latency of executor stalls")
+    w("")
+    d = section_result(h, "detection")
+    w("Harness section `detection`: a single-thread executor watched with `argos.watch(...)` under an")
+    w("agent, Argos at its defaults (threshold 50 ms, sample rate 100 ms); each stall is a task that")
+    w("blocks the executor for 300 ms, started at a random phase against the sampler. Latency is from")
+    w("the stall's first instruction to the `eventLoopLag` signal reaching a listener.")
+    w("")
+    if d:
+        lat = d.get("latencyMs") or {}
+        w("| stalls | detected | detected while in progress | resolved | p50 ms | p90 ms | p99 ms | max ms |")
+        w("|---|---|---|---|---|---|---|---|")
+        w(f"| {d.get('stalls')} | {d.get('detected')} | {d.get('detectedInProgress')} | {d.get('resolved')} | "
+          f"{num(lat.get('p50'), 1)} | {num(lat.get('p90'), 1)} | {num(lat.get('p99'), 1)} | {num(lat.get('max'), 1)} |")
+        rep = d.get("reportedLagAtDetectionMs") or {}
+        if rep.get("n"):
+            w("")
+            w(f"`lagMs` carried by the first signal: p50 {num(rep.get('p50'), 1)} ms, max {num(rep.get('max'), 1)} ms.")
+        ok = None if not d.get("stalls") else d.get("detected") == d.get("stalls") and d.get("detectedInProgress") == d.get("stalls")
+        targets.append((f"every one of {d.get('stalls')} stalls detected while in progress",
+                        f"{d.get('detected')} detected, {d.get('detectedInProgress')} in progress; p50 {num(lat.get('p50'), 1)} ms, p99 {num(lat.get('p99'), 1)} ms",
+                        verdict(ok)))
+    else:
+        w(NA + ".")
+        targets.append(("executor stalls detected while in progress", NA, NA))
+    w("")
+    g = section_result(h, "gc")
+    w("### Reported lag of forced full GCs")
+    w("")
+    w("Harness section `gc`: a live set of small linked objects (so that a full GC pauses longer than the")
+    w("threshold), then `System.gc()` repeatedly; for each, the largest `lagMs` of the `eventLoopLag`")
+    w("signals with key `jvm` in the 2.5 s after it against the GC's own duration from its")
+    w("`GarbageCollectionNotificationInfo`.")
+    w("")
+    if g and g.get("rows"):
+        w("| # | GC duration ms | `System.gc()` wall ms | reported `lagMs` | reported `gcPauseMs` | cause | error ms |")
+        w("|---|---|---|---|---|---|---|")
+        for i, row in enumerate(g["rows"]):
+            def v(x):
+                return NA if x is None or (isinstance(x, (int, float)) and x < 0) else num(x, 1)
+            w(f"| {i + 1} | {v(row.get('gcDurationMs'))} | {v(row.get('systemGcWallMs'))} | {v(row.get('reportedLagMs'))} | "
+              f"{v(row.get('reportedGcPauseMs'))} | {row.get('cause')} | {num(row.get('errorMs'), 1) if 'errorMs' in row else NA} |")
+        ae = g.get("absErrorMs") or {}
+        w("")
+        w(f"Collector: {g.get('collector')}; live set about {g.get('liveSetMb')} MB. Detected {g.get('detected')} of {g.get('gcs')};"
+          f" absolute error p50 {num(ae.get('p50'), 1)} ms, max {num(ae.get('max'), 1)} ms.")
+        targets.append(("forced full GCs reported with their pause",
+                        f"{g.get('detected')} of {g.get('gcs')}; absolute error p50 {num(ae.get('p50'), 1)} ms, max {num(ae.get('max'), 1)} ms",
+                        verdict(None if not g.get("gcs") else g.get("detected") == g.get("gcs"))))
+    else:
+        w(NA + ".")
+    w("")
+
+    # ------------------------------------------------------------------ overhead
+    w("## Host overhead")
+    w("")
+    o = section_result(h, "overhead")
+    w("Harness section `overhead`: requests of CPU- and allocation-heavy work (each 16 units of: sort 32")
+    w("random ints, fill a small `HashMap` with boxed keys and strings) on every core, in alternating")
+    w("phases (order ABBA) with Argos at its defaults under an agent with `Quarantines.inMemory()`, every")
+    w("request recorded with `recordRequest(key)` over 1 024 keys, and without Argos at all.")
+    w("Loss = 1 − with ÷ without, per adjacent pair.")
+    w("")
+    w("Two measures per phase: requests per second of wall time (what a dedicated machine would see, but")
+    w("on a shared machine other processes swing it by tens of per cent from one phase to the next),")
+    w("and requests per second of CPU time of the whole process (workload, GC, JIT and Argos's threads")
+    w("together), which is what Argos's own work and interference take away from a saturated host and")
+    w("is far less sensitive to other processes. The target is judged on the second, by the 95 %")
+    w("confidence interval of the mean loss over the pairs.")
+    w("")
+    if o:
+        w("| measure (requests) | without (p50) | with (p50) | loss p50 | loss min … max | mean loss, 95 % CI |")
+        w("|---|---|---|---|---|---|")
+        def ci(c):
+            return NA if not c else f"{c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %)"
+        for label, kw, kwi, kl, kc in (
+                ("per CPU-second", "withoutPerCpuSecond", "withPerCpuSecond", "cpuLossPercentPerPair", "cpuLossPercentCi95"),
+                ("per second (wall)", "withoutPerSecond", "withPerSecond", "lossPercentPerPair", "lossPercentCi95")):
+            wo, wi, lo = o.get(kw) or {}, o.get(kwi) or {}, o.get(kl) or {}
+            w(f"| {label} | {num(wo.get('p50'))} | {num(wi.get('p50'))} | {num(lo.get('p50'))} % | "
+              f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {ci(o.get(kc))} |")
+        w("")
+        w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after {o.get('warmupPairs', 2)} warm-up pairs;"
+          f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
+          " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
+          " so for requests ten times lighter its share is about ten times larger.")
+        rows = []
+        for path in a.ablation:
+            ab = load(path) if os.path.exists(path) else None
+            ov = section_result(ab, "overhead") if ab else None
+            if ov and ov.get("cpuLossPercentCi95"):
+                rows.append(ov)
+        if rows:
+            labels = {"key": "`recordRequest(key)` on every request (the figures above)",
+                      "plain": "`recordRequest()` on every request",
+                      "none": "Argos running, nothing recorded"}
+            w("")
+            w("Where the loss comes from: the same section run again (same command, separate JVMs)")
+            w("with less recorded, per CPU-second:")
+            w("")
+            w("| Argos at defaults, and the workload calls | mean loss, 95 % CI |")
+            w("|---|---|")
+            c = o.get("cpuLossPercentCi95")
+            if c:
+                w(f"| {labels['key']} | {c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %) |")
+            for ov in rows:
+                c = ov["cpuLossPercentCi95"]
+                w(f"| {labels.get(ov.get('record'), ov.get('record'))} | {c[0]:.2f} % ({c[1]:.2f} … {c[2]:.2f} %) |")
+        sig = o.get("signalsWhileMeasuring")
+        if sig is not None:
+            listed = ", ".join(f"{k}: {v}" for k, v in sig.items()) if sig else "none"
+            w("")
+            w(f"Signals delivered while the phases with Argos were measured: {listed}.")
+        c = o.get("cpuLossPercentCi95")
+        if c:
+            if c[2] < 1.0:
+                v = "met"
+            elif c[1] > 1.0:
+                v = "**missed**"
+            else:
+                v = "inconclusive: the interval straddles 1 %"
+            targets.append(("host throughput loss under 1 %", f"{c[0]:.2f} % per CPU-second (95 % CI {c[1]:.2f} … {c[2]:.2f} %)", v))
+        else:
+            targets.append(("host throughput loss under 1 %", NA, NA))
+    else:
+        w(NA + ".")
+        targets.append(("host throughput loss under 1 %", NA, NA))
+    w("")
+
+    # ------------------------------------------------------------------ idle
+    w("## Idle cost")
+    w("")
+    i = section_result(h, "idle")
+    w("Harness section `idle`: Argos at its defaults under an agent with one listener, nothing else")
+    w("running; CPU time (`ThreadMXBean.getThreadCpuTime`) and bytes allocated")
+    w("(`com.sun.management.ThreadMXBean.getThreadAllocatedBytes`) of every thread whose name starts")
+    w("with `argos`. GC notification handling runs on the JVM's own notification thread and is not counted.")
+    w("")
+    if i and "cpuShareOfOneCorePercent" in i:
+        w("| measured over | threads | CPU, share of one core | allocated | sampler ticks |")
+        w("|---|---|---|---|---|")
+        w(f"| {num(i.get('seconds'), 1)} s | {', '.join(i.get('threads') or [])} | {i.get('cpuShareOfOneCorePercent'):.3f} % | "
+          f"{num(i.get('allocatedBytesPerSecond'), 0)} B/s | {i.get('ticks')} |")
+    else:
+        w(NA + ".")
+    w("")
+
+    # ------------------------------------------------------------------ targets
+    w("## Targets")
+    w("")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    for t, m, v in targets:
+        w(f"| {t} | {m} | {v} |")
+    w("")
+    w("## Reading these figures")
+    w("")
+    w("- The machine is small (2 cores) and shared; the short JMH settings keep the whole command under")
+    w("  15 minutes. Treat differences inside the ± error as ties, and compare ratios, which come from")
+    w("  the same run, rather than absolute figures across runs.")
+    w("- Two-thread figures on a 2-core machine include the sampler, JIT and GC threads competing for")
+    w("  the same cores.")
+    w("- The host-overhead loss is a difference of two throughputs; its 95 % interval over the pairs")
+    w("  is the honest error bar. The wall-clock one is shown for completeness: on a shared machine")
+    w("  its spread is far wider than the 1 % target.")
+    w("- Where a target is missed by design rather than by noise, the reason is in the code's design")
+    w("  notes: a quarantine *hit* reads the clock once to honour the entry's expiry exactly")
+    w("  (`InMemoryQuarantine`; a miss, the common case, touches nothing else), and `recordRequest(key)`")
+    w("  bumps four count-min-sketch cells and checks a small watch table (`RequestRecorder`) where the")
+    w("  map does one lookup: the price of memory that stays flat at any number of distinct keys, and")
+    w("  of staying fast at a million keys, where the map is slower than Argos.")
+    w("- Each benchmark's javadoc says how to run it alone, e.g.")
+    w("  `java -jar argos-benchmarks/target/benchmarks.jar PerKeyBenchmark -prof gc`, and the harness")
+    w("  runs one section with `java -Xms1g -Xmx1g -cp argos-benchmarks/target/benchmarks.jar")
+    w("  dev.argos.benchmarks.harness.Harness detection`.")
+    w("")
+
+    with open(a.doc, "w", encoding="utf-8") as f:
+        f.write("\n".join(L))
+    print(f"format-results: wrote {a.doc} ({len(targets)} targets)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds argos-benchmarks, runs every JMH benchmark (forks 1, 3 x 1 s warm-up, 5 x 1 s
+# measurement, -prof gc, JSON output), then the harness (detection latency, GC lag error, host
+# overhead, idle cost, retained memory), and rewrites docs/benchmarks.md from the results.
+# About 8 minutes on a 2-core machine.
+#
+# Usage: argos-benchmarks/run-benchmarks.sh [--no-build] [--note "text for the top of the page"]
+# Environment: JAVA_HOME selects the JVM (default: java on the PATH); JMH_ARGS adds JMH options
+# (e.g. JMH_ARGS='HotPath' to run a subset); ARGOS_BENCH_COMMIT overrides the commit shown;
+# results stay in argos-benchmarks/target/results/.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+build=1
+note=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --note) shift; note="${1:-}" ;;
+    *) echo "usage: $0 [--no-build] [--note text]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+started=$(date +%s)
+out=argos-benchmarks/target/results
+jar=argos-benchmarks/target/benchmarks.jar
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+if [ "$build" = 1 ]; then
+  echo "== build" >&2
+  mvn -B -q -pl argos-benchmarks -am -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip package \
+    || { echo "build failed" >&2; exit 1; }
+fi
+[ -f "$jar" ] || { echo "$jar is missing: build first" >&2; exit 1; }
+rm -rf "$out"
+mkdir -p "$out"
+
+echo "== JMH" >&2
+# shellcheck disable=SC2086
+"$java" -jar "$jar" -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc -rf json -rff "$out/jmh.json" ${JMH_ARGS:-} \
+  2>&1 | tee "$out/jmh.log"
+jmh_status=${PIPESTATUS[0]}
+
+echo "== harness" >&2
+"$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$jar" dev.argos.benchmarks.harness.Harness --out "$out/harness.json" \
+  2>&1 | tee "$out/harness.log"
+harness_status=${PIPESTATUS[0]}
+
+# where the host overhead comes from: the same section with recordRequest() without a key, and
+# with Argos running but nothing recorded
+for mode in plain none; do
+  echo "== harness overhead, record=$mode" >&2
+  "$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -Dargos.bench.record=$mode -cp "$jar" dev.argos.benchmarks.harness.Harness \
+    --out "$out/harness-$mode.json" overhead 2>&1 | tee "$out/harness-$mode.log"
+done
+
+elapsed=$(( $(date +%s) - started ))
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
+commit="${ARGOS_BENCH_COMMIT:-$commit}"
+python3 argos-benchmarks/format-results.py \
+  --jmh "$out/jmh.json" --harness "$out/harness.json" --doc docs/benchmarks.md \
+  --ablation "$out/harness-plain.json" --ablation "$out/harness-none.json" \
+  --command "argos-benchmarks/run-benchmarks.sh" --elapsed "$elapsed" --commit "$commit" \
+  --cpu "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')" \
+  --cores "$(nproc 2>/dev/null || echo '?')" --note "$note" \
+  || { echo "formatting failed" >&2; exit 1; }
+echo "== done in ${elapsed} s (JMH exit ${jmh_status}, harness exit ${harness_status}); docs/benchmarks.md rewritten" >&2
+[ "$jmh_status" = 0 ] && [ "$harness_status" = 0 ]
