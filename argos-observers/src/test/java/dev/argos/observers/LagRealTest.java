@@ -267,8 +267,6 @@ class LagRealTest {
     int byGcFigure = 0;
     // round 0 calibrates the GC's clock against the meter (see JvmStallSampler's design notes)
     for (int round = 0; round < 6; round++) {
-      got.clear();
-      long seq = argos.gcMonitor().lastSeq();
       // collect while the sampler thread is parked, as it is almost all the time, rather than
       // while it is still busy delivering the previous round's signals: a pause that hits its
       // work is reported from the GC's own figure instead (JvmStallSamplerTest covers that)
@@ -277,6 +275,8 @@ class LagRealTest {
       await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
           .pollInterval(Duration.ofMillis(1))
           .until(() -> sampler.getState() == Thread.State.TIMED_WAITING);
+      got.clear(); // what the previous round (or the allocation) left has had 300 ms to arrive
+      long seq = argos.gcMonitor().lastSeq();
       System.gc();
       long gcReturned = System.nanoTime();
       // round 0 calibrates: a young pause of the allocation above may open the same stall and
@@ -287,9 +287,12 @@ class LagRealTest {
               : "System.gc()".equals(s.data().get("gcCause"))), 10_000);
       Signal s = g.signal();
       assertThat(s.data()).containsEntry("cause", "gc").containsEntry("inProgress", false);
-      GcMonitor.GcEvent full = argos.gcMonitor().since(seq).stream()
-          .filter(e -> "System.gc()".equals(e.cause()) && e.isPause())
-          .findFirst().orElseThrow();
+      // the GC notification comes on a JMX thread, possibly after a signal of an earlier pause
+      // matched in the calibration round: wait for it (truly asynchronous, hence Awaitility)
+      GcMonitor.GcEvent full = await().atMost(Duration.ofSeconds(5))
+          .until(() -> argos.gcMonitor().since(seq).stream()
+              .filter(e -> "System.gc()".equals(e.cause()) && e.isPause())
+              .findFirst().orElse(null), java.util.Objects::nonNull);
       double lagMs = (Double) s.data().get("lagMs");
       assertThat(full.durationMs()).isGreaterThan(THRESHOLD_MS);
       if (round == 0) {
