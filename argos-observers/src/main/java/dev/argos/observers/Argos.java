@@ -2,8 +2,10 @@ package dev.argos.observers;
 
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
+import dev.argos.core.Clock;
 import dev.argos.core.ManualClock;
 import dev.argos.core.Observer;
+import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import dev.argos.core.SignalSink;
@@ -201,7 +203,12 @@ public final class Argos implements Observer {
     return engine;
   }
 
-  /** Where samplers emit: every sink plus the {@code onAnomaly} listeners. */
+  /** A built-in signal: source {@value #SOURCE}, timestamped by {@code clock}. */
+  static Signal.Builder signal(String type, Severity severity, Clock clock) {
+    return Signal.builder(type).severity(severity).source(SOURCE).timestamp(clock.instant());
+  }
+
+    /** Where samplers emit: every sink plus the {@code onAnomaly} listeners. */
   SignalSink out() {
     return this::fanOut;
   }

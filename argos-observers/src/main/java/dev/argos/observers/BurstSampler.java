@@ -449,10 +449,7 @@ final class BurstSampler implements Sampler {
   // ---------------------------------------------------------------- common
 
   private Signal.Builder base(Severity sev, @Nullable String key) {
-    return Signal.builder(Signal.TYPE_BURST)
-        .severity(sev)
-        .source(Argos.SOURCE)
-        .timestamp(clock.instant())
+    return Argos.signal(Signal.TYPE_BURST, sev, clock)
         .key(key);
   }
 

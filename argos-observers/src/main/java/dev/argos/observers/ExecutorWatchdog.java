@@ -389,10 +389,7 @@ final class ExecutorWatchdog implements FineSampler {
       long gcMs = TimeUnit.NANOSECONDS.toMillis(jvm.gcPauseNanos(probe.submittedNanos, now));
       String top = stack != null && !stack.isEmpty() ? stack.get(0) : "unknown";
       emit(
-          Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
-              .severity(severity)
-              .source(Argos.SOURCE)
-              .timestamp(clock.instant())
+          Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, severity, clock)
               .key(name)
               .message(String.format(
                   "executor %s has run no task for %.1f ms (threshold %d ms) and is still stuck; "
@@ -416,10 +413,7 @@ final class ExecutorWatchdog implements FineSampler {
       severity = Severity.WARNING;
       double ms = lagNanos / 1e6;
       emit(
-          Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
-              .severity(Severity.INFO)
-              .source(Argos.SOURCE)
-              .timestamp(clock.instant())
+          Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, Severity.INFO, clock)
               .key(name)
               .message(String.format("executor %s runs tasks again after %.1f ms", name, ms))
               .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)

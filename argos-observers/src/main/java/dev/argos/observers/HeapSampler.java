@@ -505,10 +505,7 @@ final class HeapSampler implements Sampler {
   private Signal.Builder base(String reason, Severity level) {
     long live = liveSetBytes;
     long max = heapMaxBytes;
-    return Signal.builder(Signal.TYPE_MEMORY_PRESSURE)
-        .severity(level)
-        .source(Argos.SOURCE)
-        .timestamp(clock.instant())
+    return Argos.signal(Signal.TYPE_MEMORY_PRESSURE, level, clock)
         .key(KEY)
         .data("reason", reason)
         .data("liveSetBytes", live >= 0 ? live : null)

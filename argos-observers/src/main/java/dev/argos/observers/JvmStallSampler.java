@@ -475,10 +475,7 @@ final class JvmStallSampler implements FineSampler {
             ? "a garbage collection (" + gcName + ", " + gcCause + ", pause " + gcPauseMs + " ms)"
             : "an unknown cause (a safepoint, CPU starvation or the OS)";
     Signal.Builder b =
-        Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
-            .severity(severity)
-            .source(Argos.SOURCE)
-            .timestamp(clock.instant())
+        Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, severity, clock)
             .key(KEY)
             .message(String.format(
                 "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
@@ -497,10 +494,7 @@ final class JvmStallSampler implements FineSampler {
             .data("baselineUs", round(baseline() / 1000.0));
     emit(b.build());
     emit(
-        Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
-            .severity(Severity.INFO)
-            .source(Argos.SOURCE)
-            .timestamp(clock.instant())
+        Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, Severity.INFO, clock)
             .key(KEY)
             .message(String.format("the JVM runs again after a %.1f ms stall", lagMs))
             .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)

@@ -244,10 +244,7 @@ final class ResourceSampler implements Sampler {
 
   private Signal.Builder base(Series s, String reason, Severity level, double threshold) {
     long max = s.max;
-    return Signal.builder(Signal.TYPE_RESOURCE_EXHAUSTION)
-        .severity(level)
-        .source(Argos.SOURCE)
-        .timestamp(clock.instant())
+    return Argos.signal(Signal.TYPE_RESOURCE_EXHAUSTION, level, clock)
         .key(s.key)
         .data("reason", reason)
         .data("open", s.value)

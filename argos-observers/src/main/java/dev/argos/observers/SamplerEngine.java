@@ -193,10 +193,7 @@ final class SamplerEngine {
 
   private void emitError(String kind, String subject, String message, @Nullable Throwable t) {
     Signal.Builder b =
-        Signal.builder(Signal.TYPE_ERROR)
-            .severity(Severity.WARNING)
-            .source(Argos.SOURCE)
-            .timestamp(clock.instant())
+        Argos.signal(Signal.TYPE_ERROR, Severity.WARNING, clock)
             .key(subject)
             .message(message)
             .data("kind", kind);

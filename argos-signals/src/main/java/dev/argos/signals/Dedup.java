@@ -297,29 +297,25 @@ public final class Dedup implements SignalFilter {
 
     /** Repeats within this time of the last delivery are counted, not delivered (60 s). */
     public Builder window(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("window must be positive but was " + window);
-      }
-      this.window = window;
+      this.window = Checks.positive("window", window);
       return this;
     }
 
     /** Consecutive suppressed repeats after which severity steps up one level (3). */
     public Builder escalateAfter(int repeats) {
-      this.escalateAfter = positive("escalateAfter", repeats);
+      this.escalateAfter = Checks.positive("escalateAfter", repeats);
       return this;
     }
 
     /** Most fingerprints remembered; least recently seen forgotten first (10 000). */
     public Builder maxFingerprints(int max) {
-      this.maxFingerprints = positive("maxFingerprints", max);
+      this.maxFingerprints = Checks.positive("maxFingerprints", max);
       return this;
     }
 
     /** Most new fingerprints (episodes) per type per window; beyond, dropped (1 000). */
     public Builder floodLimit(int perTypePerWindow) {
-      this.floodLimit = positive("floodLimit", perTypePerWindow);
+      this.floodLimit = Checks.positive("floodLimit", perTypePerWindow);
       return this;
     }
 
@@ -331,13 +327,6 @@ public final class Dedup implements SignalFilter {
 
     public Dedup build() {
       return new Dedup(this);
-    }
-
-    private static int positive(String name, int value) {
-      if (value <= 0) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }

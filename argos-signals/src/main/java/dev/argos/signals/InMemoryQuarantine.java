@@ -211,10 +211,7 @@ public final class InMemoryQuarantine implements Quarantine {
    */
   @Override
   public boolean quarantine(String key, Duration ttl, Severity severity, String reason) {
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("ttl must be positive but was " + ttl);
-    }
+    Checks.positive("ttl", ttl);
     return quarantine(key, saturatedNanos(ttl), severity, reason);
   }
 

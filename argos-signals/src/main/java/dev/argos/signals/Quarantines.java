@@ -70,19 +70,19 @@ public final class Quarantines {
 
     /** Most keys quarantined at once (default 10 000); when full, see {@link InMemoryQuarantine}. */
     public Builder maxKeys(int maxKeys) {
-      this.maxKeys = positive("maxKeys", maxKeys);
+      this.maxKeys = Checks.positive("maxKeys", maxKeys);
       return this;
     }
 
     /** Time-to-live of a first offence and of {@code quarantine(key, severity, reason)} (5 min). */
     public Builder ttl(Duration ttl) {
-      this.ttl = positive("ttl", ttl);
+      this.ttl = Checks.positive("ttl", ttl);
       return this;
     }
 
     /** Cap on a time-to-live doubled for a repeat offence (default 1 h). */
     public Builder maxTtl(Duration maxTtl) {
-      this.maxTtl = positive("maxTtl", maxTtl);
+      this.maxTtl = Checks.positive("maxTtl", maxTtl);
       return this;
     }
 
@@ -91,13 +91,13 @@ public final class Quarantines {
      * expired or evicted) gets twice the previous term, up to {@link #maxTtl} (default 1 h).
      */
     public Builder reoffendWindow(Duration window) {
-      this.reoffendWindow = positive("reoffendWindow", window);
+      this.reoffendWindow = Checks.positive("reoffendWindow", window);
       return this;
     }
 
     /** The window over which offences are counted for the repeat-offender alarm (1 day). */
     public Builder offenceWindow(Duration window) {
-      this.offenceWindow = positive("offenceWindow", window);
+      this.offenceWindow = Checks.positive("offenceWindow", window);
       return this;
     }
 
@@ -116,13 +116,13 @@ public final class Quarantines {
 
     /** Most keys whose offence history is kept, least recently offending dropped (10 000). */
     public Builder maxOffenders(int maxOffenders) {
-      this.maxOffenders = positive("maxOffenders", maxOffenders);
+      this.maxOffenders = Checks.positive("maxOffenders", maxOffenders);
       return this;
     }
 
     /** Most audit records kept in memory, oldest dropped first (default 10 000). */
     public Builder auditCapacity(int capacity) {
-      this.auditCapacity = positive("auditCapacity", capacity);
+      this.auditCapacity = Checks.positive("auditCapacity", capacity);
       return this;
     }
 
@@ -156,21 +156,6 @@ public final class Quarantines {
 
     public InMemoryQuarantine build() {
       return new InMemoryQuarantine(this);
-    }
-
-    private static int positive(String name, int value) {
-      if (value <= 0) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
-    }
-
-    private static Duration positive(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      if (value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }

@@ -62,10 +62,7 @@ public final class RecentSignals implements SignalListener {
       throw new IllegalArgumentException(
           "capacity must be between 1 and 1000000 but was " + capacity);
     }
-    Objects.requireNonNull(maxAge, "maxAge");
-    if (maxAge.isNegative() || maxAge.isZero()) {
-      throw new IllegalArgumentException("maxAge must be positive but was " + maxAge);
-    }
+    Checks.positive("maxAge", maxAge);
     return new RecentSignals(capacity, maxAge, Objects.requireNonNull(clock, "clock"));
   }
 

@@ -387,13 +387,13 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
 
     /** Time to establish a connection. Default 2 s. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive("connectTimeout", timeout);
+      this.connectTimeout = Checks.positive("connectTimeout", timeout);
       return this;
     }
 
     /** Time from sending to the response headers. Default 3 s. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = positive("requestTimeout", timeout);
+      this.requestTimeout = Checks.positive("requestTimeout", timeout);
       return this;
     }
 
@@ -478,14 +478,6 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         return new WebhookSink(this, ProblemRegistry.builder(p).app(app).open(), true);
       }
       return new WebhookSink(this, fallbackRegistry, false);
-    }
-
-    private static Duration positive(String name, Duration d) {
-      Objects.requireNonNull(d, name);
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(name + " must be positive but was " + d);
-      }
-      return d;
     }
   }
 }
