@@ -143,7 +143,11 @@ final class BurstSampler implements Sampler {
       judgeOverall(now, shortRate);
     }
     learn(now, tickRate, dt);
-    admitCandidates();
+    long sketched = rec.sketched();
+    if (sketched != sketchedAtTick) {
+      sketchedAtTick = sketched;
+      admitCandidates(); // only the sketch path nominates: nothing to admit after a quiet tick
+    }
     if (now - epochStart >= shortNanos - periodNanos / 2) {
       endEpoch(now, total);
     }
@@ -274,14 +278,27 @@ final class BurstSampler implements Sampler {
     }
   }
 
+  /** Keyed requests the sketch counted in the last completed epoch. */
+  private long lastKeyed;
+  /** {@link RequestRecorder#sketched()} at the last tick and at the last epoch's end. */
+  private long sketchedAtTick;
+  private long sketchedAtEpoch;
+
   private void endEpoch(long now, long total) {
     long dur = now - epochStart;
     long epochTotal = total - epochTotalStart;
     epochStart = now;
     epochTotalStart = total;
     double level = keyLevel();
-    int completed = rec.flip(cutFor(level, dur));
-    rec.rowStats(completed, stats);
+    int completed = rec.flip(cutFor(level, dur, lastKeyed));
+    long sketched = rec.sketched();
+    if (sketched != sketchedAtEpoch) {
+      sketchedAtEpoch = sketched;
+      rec.rowStats(completed, stats);
+    } else {
+      stats[0] = 0; // nothing counted in the sketch this epoch: every cell is still empty
+      stats[1] = rec.width();
+    }
 
     // watched keys are counted exactly and not in the sketch: add them back
     long keyed = stats[0];
@@ -298,7 +315,7 @@ final class BurstSampler implements Sampler {
       }
       keys[s] = k;
       keyed += c;
-      if (c > 0 && !rec.inRow0(k, completed)) {
+      if (c > 0 && !rec.inSketch(k, completed)) {
         watchedActive++; // not already in the sketch's distinct count (watched mid-epoch)
       }
       // heavy keys do not teach the typical rate: keys in an episode younger than the window,
@@ -313,7 +330,9 @@ final class BurstSampler implements Sampler {
         heavyKeys++;
       }
     }
-    rec.clear(completed);
+    if (stats[0] > 0) {
+      rec.clear(completed); // an idle epoch left it empty: skip the 512 KiB write
+    }
     distinct = distinctKeys(stats[1], stats[0]) + watchedActive;
     learnTypical(now, keyed - heavyCount, distinct - heavyKeys, dur);
 
@@ -329,13 +348,20 @@ final class BurstSampler implements Sampler {
       }
     }
     epochIndex++;
-    rec.cut(cutFor(keyLevel(), dur));
+    lastKeyed = stats[0];
+    rec.cut(cutFor(keyLevel(), dur, lastKeyed));
   }
 
-  /** Per-stripe nomination cut: a key at the firing level, spread over every stripe, reaches it. */
-  private int cutFor(double level, long epochNanos) {
+  /**
+   * Per-stripe nomination cut: a key at the firing level, spread over every stripe, reaches it;
+   * and at least twice the sketch's noise per cell (last epoch's keyed requests spread over a
+   * stripe's row), so that one-off keys lifted by collisions alone rarely nominate themselves
+   * and overwrite the candidate slots of the keys that are really heavy.
+   */
+  private int cutFor(double level, long epochNanos, long keyedLastEpoch) {
     double perStripe = level * epochNanos / 1e9 / rec.stripes();
-    return (int) Math.max(2, Math.min(1 << 30, perStripe));
+    double noise = (double) keyedLastEpoch / rec.stripes() / rec.width();
+    return (int) Math.max(2, Math.min(1 << 30, Math.max(perStripe, 2 * noise)));
   }
 
   /** Linear counting on row 0 (saturates at about width x ln(2 x width)). */

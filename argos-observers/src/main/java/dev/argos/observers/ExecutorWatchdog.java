@@ -83,8 +83,19 @@ final class ExecutorWatchdog implements FineSampler {
   }
 
   static ExecutorWatchdog create(ArgosConfig config, JvmStallSampler jvm, SignalSink sink) {
-    long res = jvm.resolutionNanos();
+    long res = checkNanos(jvm.thresholdNanos());
     return new ExecutorWatchdog(config.clock(), sink, jvm, res, res);
+  }
+
+  /**
+   * How often watched executors are checked (and probed) for a threshold: a fifth of it, within
+   * [1 ms, 10 ms] (10 ms at the default 50 ms), so that a stall is signalled within threshold +
+   * 10 ms of its start. Only while something is watched does the sampler thread wake this often.
+   */
+  static long checkNanos(long thresholdNanos) {
+    return Math.max(
+        TimeUnit.MILLISECONDS.toNanos(1),
+        Math.min(thresholdNanos / 5, TimeUnit.MILLISECONDS.toNanos(10)));
   }
 
   @Override
@@ -94,7 +105,7 @@ final class ExecutorWatchdog implements FineSampler {
 
   @Override
   public long resolutionNanos() {
-    return checkNanos;
+    return watches.length == 0 ? Long.MAX_VALUE : checkNanos;
   }
 
   /** Starts watching; never throws for a full table (logs once and returns a no-op handle). */

@@ -7,7 +7,12 @@ package dev.argos.observers;
  * allocate.
  */
 interface FineSampler extends Sampler {
-  /** The longest slice this sampler tolerates between two wake-ups, in nanoseconds (> 0). */
+  /**
+   * The longest slice this sampler tolerates between two wake-ups now, in nanoseconds (> 0);
+   * {@code Long.MAX_VALUE} when it needs no wake-up between ticks at the moment. The sampler
+   * thread asks before every park, so the answer may change (an executor watchdog with nothing
+   * to watch needs no slices); it must be cheap.
+   */
   long resolutionNanos();
 
   /**

@@ -89,6 +89,9 @@ final class JvmStallSampler implements FineSampler {
   private Histogram previous = newHistogram();
   private final Histogram merged = newHistogram();
   private long windowStartNanos = Long.MIN_VALUE;
+  private long lastFigures = Long.MIN_VALUE;
+  /** How often tick() refreshes the lag percentiles that snapshot() shows. */
+  static final long FIGURES_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   // the stall waiting for its GC notification
   private boolean pending;
@@ -152,11 +155,18 @@ final class JvmStallSampler implements FineSampler {
     this.gcCursor = gc.lastSeq();
   }
 
-  /** The default resolution for a threshold: a fifth of it, within [1 ms, 10 ms]. */
+  /**
+   * The default resolution for a threshold: two fifths of it, within [1 ms, 20 ms] (20 ms at the
+   * default 50 ms). Every wake-up of the sampler thread costs tens of microseconds of CPU on a
+   * virtual machine, so this is the meter's main cost: 50 wake-ups a second keep an idle Argos
+   * under half a per cent of a core (docs/benchmarks.md, idle cost). Stalls longer than
+   * threshold + resolution are always caught, and a GC stall's lagMs is measured from the GC's
+   * own start once calibrated, so the coarser slice costs no accuracy there.
+   */
   static long defaultResolutionNanos(long thresholdNanos) {
     return Math.max(
         TimeUnit.MILLISECONDS.toNanos(1),
-        Math.min(thresholdNanos / 5, TimeUnit.MILLISECONDS.toNanos(10)));
+        Math.min(thresholdNanos * 2 / 5, TimeUnit.MILLISECONDS.toNanos(20)));
   }
 
   static JvmStallSampler create(ArgosConfig config, GcMonitor gc, SignalSink sink) {
@@ -205,7 +215,11 @@ final class JvmStallSampler implements FineSampler {
     }
     long hiccup = Math.max(0, over - baseline());
     long us = Math.min(HIGHEST_US, TimeUnit.NANOSECONDS.toMicros(hiccup));
-    current.recordValueWithExpectedInterval(us, TimeUnit.NANOSECONDS.toMicros(resolutionNanos));
+    // the expected interval is this park's slice (finer than the resolution while an executor
+    // is watched, shorter before a tick), at least 1 ms: the correction records hiccup/interval
+    // values, which must stay few for a long stall
+    long slice = Math.max(TimeUnit.MILLISECONDS.toNanos(1), dueNanos - parkStartNanos);
+    current.recordValueWithExpectedInterval(us, TimeUnit.NANOSECONDS.toMicros(slice));
     if (hiccup > thresholdNanos) {
       if (pending) {
         finishPending(); // a second stall before the first one's GC came: report the first
@@ -235,6 +249,10 @@ final class JvmStallSampler implements FineSampler {
       current.reset();
       windowStartNanos = nowNanos;
     }
+    if (lastFigures != Long.MIN_VALUE && nowNanos - lastFigures < FIGURES_NANOS) {
+      return; // merging two histograms costs ~10 us: the snapshot's figures refresh once a second
+    }
+    lastFigures = nowNanos;
     merged.reset();
     merged.add(previous);
     merged.add(current);

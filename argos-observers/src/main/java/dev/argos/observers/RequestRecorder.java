@@ -11,74 +11,101 @@ import org.jspecify.annotations.Nullable;
 /*
  * Design notes.
  *
- * Hot path. record() is one LongAdder.increment(). record(key) reads one or two slots of a
- * small watch table; a watched key (a suspect) then costs one atomic add on its exact counter
- * and nothing else. Any other key costs one LongAdder.increment(), four opaque int increments
- * in a count-min sketch and, rarely, one release store of the key reference into a candidate
- * slot. Only preallocated arrays are touched: no clock, no lock, no allocation
- * (String.hashCode() is cached in the String), no loop over keys.
+ * Hot path. record() is one LongAdder.increment(). record(key) compares the key's hashCode() with
+ * the two int hashes of its bucket in a small watch table; a watched key (a suspect) then costs
+ * one atomic add on its exact counter and nothing else. Any other key costs two opaque long/char
+ * increments (its stripe's keyed counter and its sketch cell) and, rarely, one release store of
+ * the key reference into a candidate slot. Only preallocated arrays are touched: no clock, no
+ * lock, no locked instruction, no allocation (String.hashCode() is cached in the String), no loop
+ * over keys, and no watched String is read unless its hash matches.
  *
- * Sketch. ROWS = 4 rows; the cells of one generation are split into S stripes (S = a power of
- * two, 2 x processors capped at 16), each S-th of the width, so that threads (stripe = thread
- * id & (S - 1)) mostly write their own cache lines: a hot key hammered by many threads does not
- * turn into one contended cell. The estimate of a key is the sum over stripes of the minimum
- * over rows. Cells are int and written with opaque get/set rather than an atomic add: two
- * threads of the same stripe may lose an increment when they hit the same cell at the same
- * instant. The sketch only nominates candidates, it never decides a signal, so an undercount
- * of a few per cent is harmless and buys a hot path without locked instructions.
+ * Sketch. A count-min sketch of one row (d = 1) of GEN_CELLS 16-bit cells per generation, split
+ * into S stripes (S = a power of two, 2 x processors capped at 16) so that threads (stripe =
+ * thread id & (S - 1)) mostly write their own cache lines: a hot key hammered by many threads
+ * does not turn into one contended cell. A key's estimate is the sum of its cell over the
+ * stripes: never below its true count (short of lost increments, below). One wide row rather
+ * than four narrow ones: as many cells give a quarter of the mean noise per cell and one cache
+ * line per request instead of four (four rows made record(key) 1.5x slower in PerKeyBenchmark); it
+ * gives up the tail of the collision noise, which only makes a light key nominate itself now and
+ * then, and nominations are checked with exact counts. Cells are written with opaque get/set rather
+ * than an atomic add: two threads of the same stripe may lose an increment when they hit the same
+ * cell at the same instant, and a cell saturates at CELL_MAX (a key that heavy is watched, and so
+ * out of the sketch, within a tick). The sketch only nominates candidates and estimates the
+ * number of distinct keys; it never decides a signal.
+ *
+ * Keyed total. Each stripe has its own keyed counter (opaque, 128 bytes apart): the total of
+ * sketch-counted requests is their sum, read by the sampler every tick without scanning cells.
+ * Like the cells it may lose an increment to a same-stripe race; the overall rate is judged
+ * against 10 x a baseline, so such an undercount (none at all with one thread per stripe) does
+ * not matter there.
  *
  * Generations. There are two sketch generations; the hot path writes the one named by the
  * volatile state word (generation bit + nomination cut). At the end of each epoch (the short
  * window, 1 s by default) the sampler flips the bit, reads the completed generation (keyed
- * total, distinct keys by linear counting on row 0) and clears it. A writer that read the
- * state just before the flip may land a count in the cleared generation: noise, not error.
+ * requests, distinct keys by linear counting) and clears it, unless nothing was counted in it
+ * (an idle epoch costs one scan, no write). A writer that read the state just before the flip
+ * may land a count in the cleared generation: noise, not error.
  *
- * Nomination. After its increments the hot path knows the key's estimate in its stripe (the
- * minimum of the four new cell values). When that estimate is a power of two at or above the
- * cut, it stores the key reference into candidate slot hash & (CANDIDATES - 1), overwriting
- * whatever was there. A heavy key therefore offers itself about log2(count / cut) times per
- * stripe and epoch; a light key never reaches the cut unless sketch noise lifts it. The
- * sampler drains the slots every tick.
+ * Nomination. After its increment the hot path knows its cell's value in its stripe. When that
+ * value is a power of two at or above the cut, it stores the key reference into a candidate
+ * slot chosen by hash, overwriting whatever was there. A heavy key therefore offers itself about
+ * log2(count / cut) times per stripe and epoch; a light key never reaches the cut unless sketch
+ * noise lifts it (BurstSampler keeps the cut above twice the mean noise per cell). The sampler
+ * drains the slots every tick.
  *
  * Confirmation. The sampler installs the best candidates in a 2-way set-associative watch
  * table (WATCH slots). A request of a watched key increments an exact, striped counter
- * (AtomicLongArray, stripe-major so stripes do not share cache lines) instead of the LongAdder;
- * the sampler moves those counts into `harvested` with getAndSet, so the total stays exact.
+ * (AtomicLongArray, stripe-major so stripes do not share cache lines) instead of the sketch;
+ * the sampler moves those counts into `harvested` with getAndSet, so no request is lost.
  * Watched keys are left out of the sketch; the sampler adds their exact counts back into the
  * keyed total and the distinct count. Only exact counts
  * decide a signal, so a spoofed key lifted by sketch noise is watched for an epoch, counts ~1
  * and is evicted: it can never fire.
  *
- * Bounds. Everything is allocated in the constructor: 2 x 65 536 int cells (512 KiB), WATCH x
- * S longs, CANDIDATES + WATCH references. Keys longer than MAX_KEY_LENGTH are counted but never
- * nominated, so the references held here pin at most (CANDIDATES + WATCH) x MAX_KEY_LENGTH
- * characters of client keys whatever the number of distinct keys.
+ * Bounds. Everything is allocated in the constructor: 2 x 65 536 char cells (256 KiB), WATCH x
+ * S longs, 16 x S longs, WATCH ints, CANDIDATES + WATCH references. Keys longer than
+ * MAX_KEY_LENGTH are counted but never nominated, so the references held here pin at most
+ * (CANDIDATES + WATCH) x MAX_KEY_LENGTH characters of client keys whatever the number of
+ * distinct keys.
  *
  * Threads. record(..) from any thread; every other method from the sampler thread only.
  */
 final class RequestRecorder {
-  static final int ROWS = 4;
-  /** Cells per row and generation, over all stripes. */
-  static final int ROW_CELLS = 16_384;
+  /** Sketch cells per generation, over all stripes (one row). */
+  static final int GEN_CELLS = 65_536;
   static final int CANDIDATES = 512;
   static final int WATCH = 256;
   /** Longest key that can be nominated (and named in a signal). */
   static final int MAX_KEY_LENGTH = 1024;
 
-  private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
+  private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(char[].class);
+  private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
   private static final int SEED = 0x9E3779B9;
+  /** A cell saturates here (16-bit cells; a key this heavy in one epoch is watched long before). */
+  static final int CELL_MAX = 0xFFFF;
+  /** The highest nomination cut: the largest power of two a cell can reach. */
+  static final int MAX_CUT = 1 << 15;
+
+  /** Longs between two stripes' keyed counters: two cache lines. */
+  private static final int PAD_SHIFT = 4;
 
   private final LongAdder total = new LongAdder();
   private final int stripes;
   private final int stripeMask;
-  private final int width; // cells per row and stripe
-  private final int rowShift;
-  private final int stripeCells; // ROWS * width
-  private final int genCells; // stripes * stripeCells
-  private final int[] cells;
+  private final int width; // cells per stripe
+  private final int cellShift;
+  private final int genCells; // stripes * width
+  private final char[] cells;
+  /** Requests counted in the sketch, per stripe, 16 longs apart (two cache lines). */
+  private final long[] keyed;
   private final AtomicReferenceArray<@Nullable String> candidates =
       new AtomicReferenceArray<>(CANDIDATES);
   private final AtomicReferenceArray<@Nullable String> watch = new AtomicReferenceArray<>(WATCH);
+  /**
+   * hashCode() of the key in each watch slot (stale after unwatch): the hot path compares these
+   * ints first and reads a watched String only on a match.
+   */
+  private final int[] watchHash = new int[WATCH];
   private final AtomicLongArray exact;
 
   /** Exact counts moved out of {@link #exact} by the sampler (part of the total). */
@@ -95,11 +122,11 @@ final class RequestRecorder {
     int s = Integer.highestOneBit(Math.max(2, Math.min(16, 2 * processors)) * 2 - 1);
     this.stripes = s;
     this.stripeMask = s - 1;
-    this.width = ROW_CELLS / s;
-    this.rowShift = 32 - Integer.numberOfTrailingZeros(width);
-    this.stripeCells = ROWS * width;
-    this.genCells = s * stripeCells;
-    this.cells = new int[2 * genCells];
+    this.width = GEN_CELLS / s;
+    this.cellShift = 32 - Integer.numberOfTrailingZeros(width);
+    this.genCells = GEN_CELLS;
+    this.cells = new char[2 * genCells];
+    this.keyed = new long[s << PAD_SHIFT];
     this.exact = new AtomicLongArray(s * WATCH);
   }
 
@@ -134,37 +161,36 @@ final class RequestRecorder {
     // a watched key counts in its exact counter only (part of the total, and the sketch has
     // nothing more to tell about it): one atomic add, and done
     int b = bucket(h1);
-    if (same(watch.getAcquire(b), key, h)) {
+    int[] wh = watchHash;
+    if (wh[b] == h && same(watch.getAcquire(b), key)) {
       exact.getAndIncrement(stripe * WATCH + b);
       return;
     }
-    if (same(watch.getAcquire(b + 1), key, h)) {
+    if (wh[b + 1] == h && same(watch.getAcquire(b + 1), key)) {
       exact.getAndIncrement(stripe * WATCH + b + 1);
       return;
     }
-    total.increment();
-    int h2 = mix(h ^ SEED) | 1;
+    int k = stripe << PAD_SHIFT;
+    COUNT.setOpaque(keyed, k, (long) COUNT.getOpaque(keyed, k) + 1);
     int st = state;
-    int base = (st & 1) * genCells + stripe * stripeCells;
-    int min = bump(base + (h1 >>> rowShift));
-    min = Math.min(min, bump(base + width + ((h1 + h2) >>> rowShift)));
-    min = Math.min(min, bump(base + 2 * width + ((h1 + 2 * h2) >>> rowShift)));
-    min = Math.min(min, bump(base + 3 * width + ((h1 + 3 * h2) >>> rowShift)));
-    if (min >= (st >>> 1) && (min & (min - 1)) == 0 && key.length() <= MAX_KEY_LENGTH) {
-      candidates.lazySet(candidateSlot(h2), key);
+    int c = bump((st & 1) * genCells + stripe * width + (h1 >>> cellShift), cells);
+    if (c >= (st >>> 1) && (c & (c - 1)) == 0 && key.length() <= MAX_KEY_LENGTH) {
+      candidates.lazySet(candidateSlot(h1 * SEED), key);
     }
   }
 
-  /** Equality with the cheap tests first: same reference, then cached hash, then content. */
+  /** Equality with the cheap test first: same reference, then content. */
   @SuppressWarnings("ReferenceEquality") // deliberate fast path; equals() follows
-  private static boolean same(@Nullable String watched, String key, int hash) {
-    return watched != null
-        && (watched == key || (watched.hashCode() == hash && watched.equals(key)));
+  private static boolean same(@Nullable String watched, String key) {
+    return watched != null && (watched == key || watched.equals(key));
   }
 
-  private int bump(int i) {
-    int v = (int) CELL.getOpaque(cells, i) + 1;
-    CELL.setOpaque(cells, i, v);
+  /** Adds one to cell {@code i}, saturating at {@link #CELL_MAX}; returns the new value. */
+  private static int bump(int i, char[] a) {
+    int v = (char) CELL.getOpaque(a, i);
+    if (v < CELL_MAX) {
+      CELL.setOpaque(a, i, (char) ++v);
+    }
     return v;
   }
 
@@ -188,16 +214,28 @@ final class RequestRecorder {
   // ---------------------------------------------------------------- sampler side
 
   /**
-   * Every request recorded so far (with and without key): the LongAdder, plus the exact counts
-   * harvested so far, plus those not harvested yet. Exact on the sampler thread; from another
-   * thread it may miss the counts of a harvest running at the same instant.
+   * Every request recorded so far (with and without key): the LongAdder, plus the stripes' keyed
+   * counters, plus the exact counts harvested so far and those not harvested yet. On the sampler
+   * thread it misses only the keyed increments lost to same-stripe races (see the design notes);
+   * from another thread it may also miss the counts of a harvest running at the same instant.
    */
   long total() {
     long n = harvested;
-    for (int i = 0, len = exact.length(); i < len; i++) {
-      n += exact.get(i);
+    for (int slot = 0; slot < WATCH; slot++) {
+      if (watch.get(slot) != null) {
+        n += peek(slot); // an unwatched slot was harvested when it was emptied
+      }
     }
-    return n + total.sum();
+    return n + sketched() + total.sum();
+  }
+
+  /** Requests counted in the sketch so far (the stripes' keyed counters). */
+  long sketched() {
+    long n = 0;
+    for (int i = 0; i < keyed.length; i += 1 << PAD_SHIFT) {
+      n += (long) COUNT.getOpaque(keyed, i);
+    }
+    return n;
   }
 
   int stripes() {
@@ -226,14 +264,14 @@ final class RequestRecorder {
   int flip(int cut) {
     int st = state;
     int completed = st & 1;
-    int c = Integer.highestOneBit(Math.max(2, cut));
+    int c = Integer.highestOneBit(Math.max(2, Math.min(MAX_CUT, cut)));
     state = (completed ^ 1) | (c << 1);
     return completed;
   }
 
   /** Sets the cut without flipping. */
   void cut(int cut) {
-    int c = Integer.highestOneBit(Math.max(2, cut));
+    int c = Integer.highestOneBit(Math.max(2, Math.min(MAX_CUT, cut)));
     state = (state & 1) | (c << 1);
   }
 
@@ -245,18 +283,12 @@ final class RequestRecorder {
     long sum = 0;
     int zeros = 0;
     int g = gen * genCells;
-    for (int s = 0; s < stripes; s++) {
-      long stripeSum = 0;
-      int base = g + s * stripeCells;
-      for (int i = 0; i < width; i++) {
-        stripeSum += (int) CELL.getOpaque(cells, base + i);
-      }
-      sum += stripeSum;
-    }
     for (int i = 0; i < width; i++) {
       boolean empty = true;
-      for (int s = 0; s < stripes && empty; s++) {
-        empty = (int) CELL.getOpaque(cells, g + s * stripeCells + i) == 0;
+      for (int s = 0; s < stripes; s++) {
+        int c = (char) CELL.getOpaque(cells, g + s * width + i);
+        sum += c;
+        empty &= c == 0;
       }
       if (empty) {
         zeros++;
@@ -266,11 +298,16 @@ final class RequestRecorder {
     out[1] = zeros;
   }
 
-  /** Whether {@code key}'s row-0 cell is counted in some stripe of generation {@code gen}. */
-  boolean inRow0(String key, int gen) {
-    int i = mix(key.hashCode()) >>> rowShift;
+  /** {@code key}'s cell within a stripe, as the hot path computes it. */
+  private int cellOf(String key) {
+    return mix(key.hashCode()) >>> cellShift;
+  }
+
+  /** Whether {@code key}'s cell is counted in some stripe of generation {@code gen}. */
+  boolean inSketch(String key, int gen) {
+    int i = gen * genCells + cellOf(key);
     for (int s = 0; s < stripes; s++) {
-      if ((int) CELL.getOpaque(cells, gen * genCells + s * stripeCells + i) != 0) {
+      if ((char) CELL.getOpaque(cells, i + s * width) != 0) {
         return true;
       }
     }
@@ -279,22 +316,15 @@ final class RequestRecorder {
 
   /** Zeroes generation {@code gen} (not the current one). */
   void clear(int gen) {
-    Arrays.fill(cells, gen * genCells, (gen + 1) * genCells, 0);
+    Arrays.fill(cells, gen * genCells, (gen + 1) * genCells, (char) 0);
   }
 
   /** The sketch estimate of {@code key} in generation {@code gen}: never below its true count. */
   long estimate(String key, int gen) {
-    int h = key.hashCode();
-    int h1 = mix(h);
-    int h2 = mix(h ^ SEED) | 1;
+    int i = gen * genCells + cellOf(key);
     long sum = 0;
     for (int s = 0; s < stripes; s++) {
-      int base = gen * genCells + s * stripeCells;
-      int min = Integer.MAX_VALUE;
-      for (int d = 0; d < ROWS; d++) {
-        min = Math.min(min, (int) CELL.getOpaque(cells, base + d * width + ((h1 + d * h2) >>> rowShift)));
-      }
-      sum += min;
+      sum += (char) CELL.getOpaque(cells, i + s * width);
     }
     return sum;
   }
@@ -329,11 +359,14 @@ final class RequestRecorder {
   void watch(int slot, String key) {
     watch.set(slot, null);
     harvest(slot);
-    watch.set(slot, key);
+    watchHash[slot] = key.hashCode();
+    watch.set(slot, key); // volatile write: publishes the hash with the key
   }
 
+  /** Stops exact counting in {@code slot}; its count so far stays in the total. */
   void unwatch(int slot) {
     watch.set(slot, null);
+    harvest(slot); // a writer that saw the key just before is harvested by the slot's next watch
   }
 
   /** The exact count of the key in {@code slot} since the last harvest, without resetting it. */
@@ -358,6 +391,7 @@ final class RequestRecorder {
 
   /** Bytes held by the recorder's arrays (headers and the LongAdder's cells not included). */
   long footprintBytes() {
-    return 4L * cells.length + 8L * exact.length() + 4L * (CANDIDATES + WATCH);
+    return 2L * cells.length + 8L * keyed.length + 8L * exact.length() + 4L * WATCH
+        + 4L * (CANDIDATES + WATCH);
   }
 }

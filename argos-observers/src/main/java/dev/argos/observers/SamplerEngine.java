@@ -27,7 +27,9 @@ import org.jspecify.annotations.Nullable;
  *
  * Fine slices: a FineSampler (the JVM stall meter, the executor watchdog) needs the thread more
  * often than once a tick. With one registered, the thread parks in slices of at most the
- * smallest resolution asked for (the last slice before a tick is cut short so the tick stays on
+ * smallest resolution its fine samplers ask for at that moment (asked before every park: the
+ * watchdog asks for slices only while it watches something, so an Argos that watches no executor
+ * wakes half as often; the last slice before a tick is cut short so the tick stays on
  * schedule) and calls each FineSampler's onWake after every park with the park's start, due and
  * wake times. The tick schedule and tick counting are unchanged. Fine samplers are kept in an
  * array so that the wake-up path allocates nothing.
@@ -49,7 +51,6 @@ final class SamplerEngine {
   private final SignalSink sink;
   private final Map<Sampler, AtomicLong> failures = new ConcurrentHashMap<>();
   private volatile FineSampler[] fine = new FineSampler[0];
-  private volatile long sliceNanos = Long.MAX_VALUE;
 
   private volatile boolean running;
   private @Nullable Thread thread;
@@ -75,14 +76,21 @@ final class SamplerEngine {
         FineSampler[] grown = java.util.Arrays.copyOf(old, old.length + 1);
         grown[old.length] = f;
         fine = grown;
-        sliceNanos = Math.min(sliceNanos, Math.max(1, f.resolutionNanos()));
       }
     }
   }
 
-  /** The longest park between two wake-ups: the finest resolution asked for, else a period. */
+  /** The longest park between two wake-ups now: the finest resolution asked for, else a period. */
   long sliceNanos() {
-    return Math.min(sliceNanos, periodNanos);
+    long slice = periodNanos;
+    for (FineSampler f : fine) {
+      try {
+        slice = Math.min(slice, Math.max(1, f.resolutionNanos()));
+      } catch (Throwable t) {
+        onFailure(f, t);
+      }
+    }
+    return slice;
   }
 
   List<Sampler> samplers() {
@@ -107,7 +115,7 @@ final class SamplerEngine {
       long now = clock.nanoTime();
       long wait = next - now;
       if (wait > 0) {
-        long slice = Math.min(wait, sliceNanos);
+        long slice = Math.min(wait, sliceNanos());
         LockSupport.parkNanos(this, slice);
         if (fine.length > 0 && running) {
           wakeOnce(now, now + slice, clock.nanoTime());

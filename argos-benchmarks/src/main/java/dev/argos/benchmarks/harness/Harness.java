@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -67,7 +68,7 @@ import org.jspecify.annotations.Nullable;
 public final class Harness {
   private static final String LOOP = "bench-loop";
   private static final String KEY_JVM = "jvm";
-  private static final List<String> ALL = List.of("memory", "idle", "detection", "gc", "overhead");
+  private static final List<String> ALL = List.of("memory", "idle", "idleWatching", "detection", "gc", "overhead");
 
   private Harness() {}
 
@@ -121,7 +122,9 @@ public final class Harness {
       case "memory":
         return memory();
       case "idle":
-        return idle(Integer.getInteger("argos.bench.idleSeconds", 20));
+        return idle(Integer.getInteger("argos.bench.idleSeconds", 20), false);
+      case "idleWatching":
+        return idle(Integer.getInteger("argos.bench.idleSeconds", 20), true);
       case "detection":
         return detection(Integer.getInteger("argos.bench.stalls", 30), 300);
       case "gc":
@@ -184,7 +187,7 @@ public final class Harness {
 
   // ---------------------------------------------------------------- idle
 
-  private static Map<String, Object> idle(int seconds) {
+  private static Map<String, Object> idle(int seconds, boolean watching) {
     Map<String, Object> r = new LinkedHashMap<>();
     ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
     com.sun.management.ThreadMXBean sun =
@@ -200,6 +203,15 @@ public final class Harness {
         Agent.createAgent(
             AgentConfig.builder().quarantine(Quarantines.inMemory()).observer(argos).build())) {
       agent.on(Agent.TOPIC_SIGNAL, s -> {});
+      java.util.concurrent.ExecutorService loop =
+          java.util.concurrent.Executors.newSingleThreadExecutor(run -> {
+            Thread t = new Thread(run, LOOP);
+            t.setDaemon(true);
+            return t;
+          });
+      if (watching) {
+        argos.watch(LOOP, loop); // an idle event loop: only the watchdog's probes run on it
+      }
       sleep(2000);
       Map<Long, long[]> before = argosThreads(tmx, sun, new ArrayList<>());
       long t0 = System.nanoTime();
@@ -209,21 +221,29 @@ public final class Harness {
       long wall = System.nanoTime() - t0;
       long cpu = 0;
       long alloc = 0;
+      Map<String, Object> perThread = new TreeMap<>();
       for (Map.Entry<Long, long[]> e : after.entrySet()) {
-        long[] b = before.getOrDefault(e.getKey(), new long[2]);
-        cpu += Math.max(0, e.getValue()[0] - b[0]);
+        long[] b = before.getOrDefault(e.getKey(), new long[3]);
+        long threadCpu = Math.max(0, e.getValue()[0] - b[0]);
+        cpu += threadCpu;
         alloc += Math.max(0, e.getValue()[1] - b[1]);
+        perThread.put(THREAD_NAMES.getOrDefault(e.getKey(), "?"), 100.0 * threadCpu / wall);
       }
       r.put("seconds", wall / 1e9);
       r.put("threads", names);
       r.put("cpuNanos", cpu);
       r.put("cpuShareOfOneCorePercent", 100.0 * cpu / wall);
+      r.put("cpuShareOfOneCorePercentByThread", perThread);
       r.put("allocatedBytes", alloc);
       r.put("allocatedBytesPerSecond", alloc / (wall / 1e9));
       r.put("ticks", argos.snapshot().getLong("sampler.ticks", -1));
+      r.put("watchedExecutors", watching ? 1 : 0);
+      loop.shutdownNow();
     }
     return r;
   }
+
+  private static final Map<Long, String> THREAD_NAMES = new HashMap<>();
 
   private static Map<Long, long[]> argosThreads(
       ThreadMXBean tmx, com.sun.management.ThreadMXBean sun, List<String> names) {
@@ -239,6 +259,7 @@ public final class Harness {
       if (cpu >= 0 && alloc >= 0) {
         m.put(id, new long[] {cpu, alloc});
         names.add(t.getName());
+        THREAD_NAMES.put(id, t.getName());
       }
     }
     names.sort(null);
