@@ -453,9 +453,10 @@ def main():
               f"{num(lo.get('min'))} … {num(lo.get('max'))} % | {ci(o.get(kc))} |")
         w("")
         w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after {o.get('warmupPairs', 2)} warm-up pairs;"
-          f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. The loss scales"
-          " with the weight of a request: `recordRequest(key)` costs a fixed few tens of ns (see the per-key table),"
-          " so for requests ten times lighter its share is about ten times larger.")
+          f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. Recording costs"
+          " a fixed few ns per request (see the per-key table), a share that grows as requests get lighter;"
+          " the rest of the loss is Argos's threads and their interference with the workload, which the last"
+          " row below measures alone.")
         rows = []
         for path in a.ablation:
             ab = load(path) if os.path.exists(path) else None

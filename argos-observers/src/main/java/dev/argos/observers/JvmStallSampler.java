@@ -27,7 +27,10 @@ import org.jspecify.annotations.Nullable;
  * world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a little
  * after the pause, so a stall waits up to `grace` for one before it is reported with cause
  * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). Its gcName
- * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it.
+ * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it. Up to MAX_PENDING
+ * stalls wait at once, reported oldest first: two collections back to back stop the JMX thread
+ * too, so both notifications come after the second stall, and each pause must go to its own
+ * stall (assignGcs: by containment once calibrated, by arrival, size and order before).
  *
  * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
  * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (tens
@@ -65,6 +68,8 @@ final class JvmStallSampler implements FineSampler {
   private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
   private static final int GC_RING = 64;
   private static final int WINDOWS = 64;
+  /** Stalls that may wait for their GC notifications at once (back-to-back collections). */
+  private static final int MAX_PENDING = 4;
   /**
    * How long a stall waits for its GC notification. They come a millisecond or so after the
    * pause, but on a loaded machine, or for the first GC (class loading in the JMX path), tens of
@@ -93,12 +98,15 @@ final class JvmStallSampler implements FineSampler {
   /** How often tick() refreshes the lag percentiles that snapshot() shows. */
   static final long FIGURES_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  // the stall waiting for its GC notification
-  private boolean pending;
-  private long pendingParkStart;
-  private long pendingDue;
-  private long pendingWake;
-  private long pendingHiccup;
+  // the stalls waiting for their GC notifications, oldest first
+  private int pendingCount;
+  private final long[] pendingParkStart = new long[MAX_PENDING];
+  private final long[] pendingDue = new long[MAX_PENDING];
+  private final long[] pendingWake = new long[MAX_PENDING];
+  private final long[] pendingHiccup = new long[MAX_PENDING];
+  /** Scratch of assignGcs(): the pending stall each GC pause belongs to, or -1. */
+  private final int[] gcOwner = new int[GC_RING];
+  private final long[] ownedNanos = new long[MAX_PENDING];
 
   // recent stop-the-world GC pauses, in clock nanoTime
   private long gcCursor;
@@ -221,19 +229,26 @@ final class JvmStallSampler implements FineSampler {
     long slice = Math.max(TimeUnit.MILLISECONDS.toNanos(1), dueNanos - parkStartNanos);
     current.recordValueWithExpectedInterval(us, TimeUnit.NANOSECONDS.toMicros(slice));
     if (hiccup > thresholdNanos) {
-      if (pending) {
-        finishPending(); // a second stall before the first one's GC came: report the first
+      if (pendingCount == MAX_PENDING) {
+        assignGcs();
+        finishOldest(); // more stalls in a row than we keep waiting: report the oldest
       }
-      pending = true;
-      pendingParkStart = parkStartNanos;
-      pendingDue = dueNanos;
-      pendingWake = wakeNanos;
-      pendingHiccup = hiccup;
+      int p = pendingCount++;
+      pendingParkStart[p] = parkStartNanos;
+      pendingDue[p] = dueNanos;
+      pendingWake[p] = wakeNanos;
+      pendingHiccup[p] = hiccup;
       addWindow(parkStartNanos, wakeNanos, true);
     }
     pollGc(wakeNanos);
-    if (pending && (pendingExplained() || wakeNanos - pendingWake >= graceNanos)) {
-      finishPending();
+    // oldest first, so that stalls are reported in order; a stall still waiting for its GC
+    // notification holds back the ones after it (for at most the grace)
+    while (pendingCount > 0) {
+      assignGcs();
+      if (!explained(0) && wakeNanos - pendingWake[0] < graceNanos) {
+        break;
+      }
+      finishOldest();
     }
     reportUncoveredGcPauses(wakeNanos);
   }
@@ -316,49 +331,86 @@ final class JvmStallSampler implements FineSampler {
   }
 
   /**
-   * Whether GC pause {@code k} belongs to the pending stall. Before the GC clock is calibrated:
-   * by arrival (its notification came after the stall's wake-up and within the grace) and size
-   * (the pause fits in the stall's window). Once calibrated: by time (it overlaps the window,
-   * give or take a resolution for the calibration's error).
+   * Gives each GC pause that arrived and is not yet matched to the pending stall it belongs to
+   * (gcOwner, -1 for none), each pause to one stall only. Once the GC clock is calibrated: the
+   * stall whose window (give or take a resolution, for the calibration's error) contains the
+   * pause, so that of two collections back to back each goes to its own stall, and one that
+   * began while this thread was busy is not given to the stall before it. Before:
+   * by arrival (the notification came after the stall's wake-up and within the grace) and size
+   * (the pause fits in what is left of the stall's window), pauses in the order they started
+   * and stalls oldest first, which gives the first of two back-to-back collections to the first
+   * stall.
    */
-  private boolean gcMatchesPending(int k) {
-    if (gcMatched[k]) {
-      return false;
+  private void assignGcs() {
+    java.util.Arrays.fill(ownedNanos, 0, pendingCount, 0);
+    long tol = resolutionNanos + GC_TIME_TOLERANCE_NANOS;
+    for (int k = 0; k < gcCount; k++) {
+      gcOwner[k] = gcMatched[k] ? -1 : -2; // -2: still to place
     }
-    if (gcCalibrated) {
-      long tol = resolutionNanos + GC_TIME_TOLERANCE_NANOS;
-      return gcS(k) < pendingWake + tol && gcE(k) > pendingParkStart - tol;
+    // pauses in the order they started (the ring is small, and this runs only while a stall
+    // waits): repeatedly take the earliest not yet placed
+    for (int placed = 0; placed < gcCount; placed++) {
+      int k = -1;
+      for (int c = 0; c < gcCount; c++) {
+        if (gcOwner[c] == -2 && (k < 0 || gcStart[c] < gcStart[k])) {
+          k = c;
+        }
+      }
+      if (k < 0) {
+        return;
+      }
+      long pause = TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]);
+      int best = -1;
+      long bestOverlap = 0;
+      for (int p = 0; p < pendingCount; p++) {
+        if (gcCalibrated) {
+          // inside the window, give or take the tolerance: a pause that merely touches it
+          // (the next collection, begun while this thread ran the samplers) is not this stall's
+          long from = pendingParkStart[p] - tol;
+          long to = pendingWake[p] + tol;
+          long o = overlap(gcS(k), gcE(k), from, to);
+          if (gcS(k) >= from && gcE(k) <= to && o > bestOverlap) {
+            bestOverlap = o;
+            best = p;
+          }
+        } else if (gcSeenAt[k] - pendingWake[p] >= 0
+            && gcSeenAt[k] - pendingWake[p] <= graceNanos
+            && ownedNanos[p] + pause
+                <= pendingWake[p] - pendingParkStart[p] + GC_TIME_TOLERANCE_NANOS) {
+          best = p;
+          break;
+        }
+      }
+      gcOwner[k] = best;
+      if (best >= 0) {
+        ownedNanos[best] += pause;
+      }
     }
-    return gcSeenAt[k] - pendingWake >= 0
-        && gcSeenAt[k] - pendingWake <= graceNanos
-        && TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k])
-            <= pendingWake - pendingParkStart + GC_TIME_TOLERANCE_NANOS;
   }
 
   /**
-   * Whether the GC pauses that arrived explain the whole pending stall, so that no other
-   * notification needs waiting for (a young pause followed by a full one come one by one).
+   * Whether the GC pauses assigned to pending stall {@code p} explain all of it, so that no
+   * other notification needs waiting for (a young pause followed by a full one come one by one).
    */
-  private boolean pendingExplained() {
-    long sum = 0;
-    for (int k = 0; k < gcCount; k++) {
-      if (gcMatchesPending(k)) {
-        sum += TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]);
-      }
-    }
-    return sum > 0 && sum >= pendingHiccup - GC_TIME_TOLERANCE_NANOS;
+  private boolean explained(int p) {
+    return ownedNanos[p] > 0 && ownedNanos[p] >= pendingHiccup[p] - GC_TIME_TOLERANCE_NANOS;
   }
 
-  private void finishPending() {
-    pending = false;
+  /** Reports the oldest pending stall with the GC pauses assignGcs() gave it, and drops it. */
+  private void finishOldest() {
+    long parkStart = pendingParkStart[0];
+    long due = pendingDue[0];
+    long wake = pendingWake[0];
+    long hiccup = pendingHiccup[0];
     long pauseMs = 0;
     int first = -1;
     int last = -1;
     int longest = -1;
     int matched = 0;
     for (int k = 0; k < gcCount; k++) {
-      if (gcMatchesPending(k)) {
+      if (gcOwner[k] == 0) {
         matched++;
+        gcMatched[k] = true;
         pauseMs += gcDurationMs[k];
         if (first < 0 || gcStart[k] < gcStart[first]) {
           first = k;
@@ -371,27 +423,32 @@ final class JvmStallSampler implements FineSampler {
         }
       }
     }
-    if (first < 0) {
-      report(pendingHiccup, "unknown", 0, null, null, "meter");
-      return;
-    }
+    pendingCount--;
+    System.arraycopy(pendingParkStart, 1, pendingParkStart, 0, pendingCount);
+    System.arraycopy(pendingDue, 1, pendingDue, 0, pendingCount);
+    System.arraycopy(pendingWake, 1, pendingWake, 0, pendingCount);
+    System.arraycopy(pendingHiccup, 1, pendingHiccup, 0, pendingCount);
+    System.arraycopy(ownedNanos, 1, ownedNanos, 0, pendingCount);
     for (int k = 0; k < gcCount; k++) {
-      if (gcMatchesPending(k)) {
-        gcMatched[k] = true;
+      if (gcOwner[k] > 0) {
+        gcOwner[k]--; // the owners' indexes follow the shift
       }
     }
-    long lag = pendingHiccup;
+    if (first < 0) {
+      report(hiccup, "unknown", 0, null, null, "meter");
+      return;
+    }
+    long lag = hiccup;
     boolean fromGcStart = gcCalibrated;
     if (fromGcStart) {
-      long start = Math.min(pendingDue, Math.max(pendingParkStart, gcS(first)));
-      lag = Math.max(pendingHiccup, pendingWake - start - baseline());
+      long start = Math.min(due, Math.max(parkStart, gcS(first)));
+      lag = Math.max(hiccup, wake - start - baseline());
     }
     // calibrate with this stall only after measuring it, and only when one pause explains
     // nearly the whole window: then the pause ended at most a resolution before the wake-up
-    long unexplained =
-        pendingWake - pendingParkStart - TimeUnit.MILLISECONDS.toNanos(gcDurationMs[last]);
+    long unexplained = wake - parkStart - TimeUnit.MILLISECONDS.toNanos(gcDurationMs[last]);
     if (matched == 1 && unexplained <= resolutionNanos + GC_TIME_TOLERANCE_NANOS) {
-      long sample = gcEnd[last] - pendingWake;
+      long sample = gcEnd[last] - wake;
       if (!gcCalibrated || sample > gcOffsetNanos) {
         gcOffsetNanos = sample;
         gcCalibrated = true;
@@ -423,15 +480,19 @@ final class JvmStallSampler implements FineSampler {
     }
   }
 
+  /**
+   * Whether reported stalls cover the pause [from, to] (all but the tolerance of it): one that
+   * merely touches a reported stall, such as the second of two collections back to back begun
+   * while this thread ran the samplers after the first, is not covered.
+   */
   private boolean coveredByReportedStall(long from, long to) {
+    long covered = 0;
     for (int w = 0; w < winCount; w++) {
-      if (winReported[w]
-          && winStart[w] < to + GC_TIME_TOLERANCE_NANOS
-          && winEnd[w] + GC_TIME_TOLERANCE_NANOS > from) {
-        return true;
+      if (winReported[w]) {
+        covered += overlap(winStart[w], winEnd[w], from, to);
       }
     }
-    return false;
+    return covered >= to - from - 2 * GC_TIME_TOLERANCE_NANOS;
   }
 
   // ---- stopped windows, for the executor watchdog ----------------------------------------

@@ -1,6 +1,7 @@
 package dev.argos.observers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.argos.core.Clock;
@@ -123,6 +124,66 @@ class JvmStallSamplerTest {
       assertThat((Double) s.data().get("lagMs")).isCloseTo(299.9, within(0.001));
     });
     assertThat(meter.gcPauseNanos(0, clock.nanoTime())).isEqualTo(500 * MS);
+  }
+
+  /**
+   * Two full GCs back to back: the sampler thread wakes in the 1 ms between them (one stall each)
+   * and both notifications arrive only after the second, as the JMX thread was stopped too.
+   * Returns the two signals that fired.
+   */
+  private List<Signal> backToBack(long firstMs, long secondMs) {
+    signals.clear();
+    long start1 = clock.nanoTime();
+    clock.advance(java.time.Duration.ofNanos(4 * MS + firstMs * MS + 300 * US));
+    meter.onWake(start1, start1 + 10 * MS, clock.nanoTime());
+    long start2 = clock.nanoTime();
+    long gc2Start = start2 + 700 * US;
+    clock.advance(java.time.Duration.ofNanos(700 * US + secondMs * MS + 300 * US));
+    meter.onWake(start2, start2 + 10 * MS, clock.nanoTime());
+    assertThat(firing()).as("both wait for their notifications").isEmpty();
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()",
+        start1 + 4 * MS + GC_CLOCK_SKEW, firstMs, false, 0, 0, 0);
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()",
+        gc2Start + GC_CLOCK_SKEW, secondMs, false, 0, 0, 0);
+    quiet(300);
+    return firing();
+  }
+
+  @Test
+  void twoCollectionsBackToBackAreEachBlamedForTheirOwnStall() {
+    quiet(100);
+    // before the GC clock is calibrated: by arrival and size, in order
+    assertThat(backToBack(130, 129)).extracting(s -> s.data().get("gcPauseMs"))
+        .containsExactly(130L, 129L);
+    assertThat(firing()).allSatisfy(s -> assertThat(s.data()).containsEntry("cause", "gc"));
+    assertThat(meter.gcClockOffsetNanos()).as("calibrated by them").isNotNull();
+    // once calibrated: by time, each pause to the stall it overlaps most, lagMs from its start
+    List<Signal> calibrated = backToBack(140, 150);
+    assertThat(calibrated).extracting(s -> s.data().get("gcPauseMs")).containsExactly(140L, 150L);
+    assertThat((Double) calibrated.get(0).data().get("lagMs")).isCloseTo(139.9, within(0.5));
+    assertThat((Double) calibrated.get(1).data().get("lagMs")).isCloseTo(149.9, within(0.5));
+  }
+
+  @Test
+  void aCollectionBegunWhileTheSamplerWorkedAfterAStallIsNotGivenToThatStall() {
+    quiet(100);
+    parkThroughGc(200); // calibrates
+    quiet(300);
+    signals.clear();
+    long start1 = clock.nanoTime();
+    clock.advance(java.time.Duration.ofNanos(4 * MS + 150 * MS + 300 * US));
+    meter.onWake(start1, start1 + 10 * MS, clock.nanoTime());
+    // the thread runs the samplers; a second collection begins 0.5 ms after its wake-up and
+    // stops it there for 120 ms, so the meter never parks across it
+    long gc2Start = clock.nanoTime() + 500 * US;
+    clock.advance(java.time.Duration.ofNanos(500 * US + 120 * MS + 300 * US));
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()",
+        start1 + 4 * MS + GC_CLOCK_SKEW, 150, false, 0, 0, 0);
+    gc.record("G1 Old Generation", "end of major GC", "System.gc()",
+        gc2Start + GC_CLOCK_SKEW, 120, false, 0, 0, 0);
+    quiet(300);
+    assertThat(firing()).extracting(f -> f.data().get("gcPauseMs"), f -> f.data().get("measuredBy"))
+        .containsExactly(tuple(150L, "meterAndGcStart"), tuple(120L, "gcEvent"));
   }
 
   @Test
