@@ -43,7 +43,9 @@ echo "== JMH" >&2
 jmh_status=${PIPESTATUS[0]}
 
 echo "== harness" >&2
-"$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+# 30 overhead pairs (the harness default is 20): the loss is a difference of two noisy
+# throughputs, and its confidence interval narrows with the square root of the pairs
+"$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dargos.bench.pairs=30 \
   -cp "$jar" dev.argos.benchmarks.harness.Harness --out "$out/harness.json" \
   2>&1 | tee "$out/harness.log"
 harness_status=${PIPESTATUS[0]}
@@ -53,7 +55,7 @@ harness_status=${PIPESTATUS[0]}
 for mode in plain none; do
   echo "== harness overhead, record=$mode" >&2
   "$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-    -Dargos.bench.record=$mode -cp "$jar" dev.argos.benchmarks.harness.Harness \
+    -Dargos.bench.record=$mode -Dargos.bench.pairs=30 -cp "$jar" dev.argos.benchmarks.harness.Harness \
     --out "$out/harness-$mode.json" overhead 2>&1 | tee "$out/harness-$mode.log"
 done
 
