@@ -509,18 +509,22 @@ def main():
     w("(`ThreadMXBean.getThreadCpuTime`) and bytes allocated")
     w("(`com.sun.management.ThreadMXBean.getThreadAllocatedBytes`) of every thread whose name starts")
     w("with `argos`. GC notification handling runs on the JVM's own notification thread, and the")
-    w("watched executor's own thread runs the probes: neither is counted.")
+    w("watched executor's own thread runs the probes: neither is counted. The floor is measured in the")
+    w("same run: a bare thread that only parks in the same slices (20 ms, 10 ms while watching) and")
+    w("does nothing else; on this virtual machine each wake-up costs tens of microseconds of CPU, and")
+    w("how many depends on the host's load, so the floor and Argos move together from run to run.")
     w("")
     rows = [(n, section_result(h, n)) for n in ("idle", "idleWatching")]
     rows = [(n, r) for n, r in rows if r and "cpuShareOfOneCorePercent" in r]
     if rows:
-        w("| section | watched executors | measured over | CPU, share of one core | of which `argos-sampler` | allocated | sampler ticks |")
-        w("|---|---|---|---|---|---|---|")
+        w("| section | watched executors | measured over | CPU, share of one core | of which `argos-sampler` | floor: a bare thread parking in the same slices | allocated | sampler ticks |")
+        w("|---|---|---|---|---|---|---|---|")
         for n, i in rows:
             per = i.get("cpuShareOfOneCorePercentByThread") or {}
             sampler = per.get("argos-sampler")
             w(f"| `{n}` | {i.get('watchedExecutors', 0)} | {num(i.get('seconds'), 1)} s | {i.get('cpuShareOfOneCorePercent'):.3f} % | "
               f"{'%.3f %%' % sampler if sampler is not None else NA} | "
+              f"{'%.3f %% (%s ms)' % (i['bareParkCpuShareOfOneCorePercent'], num(i.get('bareParkSliceMs'), 0)) if i.get('bareParkCpuShareOfOneCorePercent') is not None else NA} | "
               f"{num(i.get('allocatedBytesPerSecond'), 0)} B/s | {i.get('ticks')} |")
         idle = dict(rows).get("idle")
         if idle:

@@ -308,11 +308,12 @@ final class BurstSampler implements Sampler {
     int heavyKeys = 0;
     for (int s = 0; s < RequestRecorder.WATCH; s++) {
       String k = rec.watched(s);
-      long c = rec.harvest(s);
-      lastCount[s] = c;
       if (k == null) {
+        lastCount[s] = 0; // harvested when it was emptied
         continue;
       }
+      long c = rec.harvest(s);
+      lastCount[s] = c;
       keys[s] = k;
       keyed += c;
       if (c > 0 && !rec.inSketch(k, completed)) {

@@ -227,7 +227,9 @@ final class JvmStallSampler implements FineSampler {
     // is watched, shorter before a tick), at least 1 ms: the correction records hiccup/interval
     // values, which must stay few for a long stall
     long slice = Math.max(TimeUnit.MILLISECONDS.toNanos(1), dueNanos - parkStartNanos);
-    current.recordValueWithExpectedInterval(us, TimeUnit.NANOSECONDS.toMicros(slice));
+    long expectedUs = TimeUnit.NANOSECONDS.toMicros(slice);
+    current.recordValueWithExpectedInterval(us, expectedUs);
+    merged.recordValueWithExpectedInterval(us, expectedUs); // previous + current, kept as we go
     if (hiccup > thresholdNanos) {
       if (pendingCount == MAX_PENDING) {
         assignGcs();
@@ -262,15 +264,14 @@ final class JvmStallSampler implements FineSampler {
       previous = current;
       current = t;
       current.reset();
+      merged.reset(); // once a window: whole-array passes over cold memory are the costly part
+      merged.add(previous);
       windowStartNanos = nowNanos;
     }
     if (lastFigures != Long.MIN_VALUE && nowNanos - lastFigures < FIGURES_NANOS) {
-      return; // merging two histograms costs ~10 us: the snapshot's figures refresh once a second
+      return; // the snapshot's figures refresh once a second
     }
     lastFigures = nowNanos;
-    merged.reset();
-    merged.add(previous);
-    merged.add(current);
     if (merged.getTotalCount() > 0) {
       p50Ms = merged.getValueAtPercentile(50) / 1000.0;
       p99Ms = merged.getValueAtPercentile(99) / 1000.0;

@@ -212,13 +212,29 @@ public final class Harness {
       if (watching) {
         argos.watch(LOOP, loop); // an idle event loop: only the watchdog's probes run on it
       }
+      // the floor, measured side by side: a bare thread that only parks in the slices the
+      // sampler thread parks in (20 ms, or 10 ms while an executor is watched) and does nothing
+      long sliceNanos = TimeUnit.MILLISECONDS.toNanos(watching ? 10 : 20);
+      CountDownLatch bareStop = new CountDownLatch(1);
+      Thread bare = new Thread(() -> {
+        while (bareStop.getCount() > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(sliceNanos);
+        }
+      }, "bench-bare-park");
+      bare.setDaemon(true);
+      bare.start();
       sleep(2000);
       Map<Long, long[]> before = argosThreads(tmx, sun, new ArrayList<>());
+      @SuppressWarnings("deprecation") // getId: threadId() is Java 19+
+      long bareBefore = tmx.getThreadCpuTime(bare.getId());
       long t0 = System.nanoTime();
       sleep(seconds * 1000L);
       List<String> names = new ArrayList<>();
       Map<Long, long[]> after = argosThreads(tmx, sun, names);
+      @SuppressWarnings("deprecation")
+      long bareAfter = tmx.getThreadCpuTime(bare.getId());
       long wall = System.nanoTime() - t0;
+      bareStop.countDown();
       long cpu = 0;
       long alloc = 0;
       Map<String, Object> perThread = new TreeMap<>();
@@ -234,6 +250,8 @@ public final class Harness {
       r.put("cpuNanos", cpu);
       r.put("cpuShareOfOneCorePercent", 100.0 * cpu / wall);
       r.put("cpuShareOfOneCorePercentByThread", perThread);
+      r.put("bareParkSliceMs", sliceNanos / 1e6);
+      r.put("bareParkCpuShareOfOneCorePercent", 100.0 * (bareAfter - bareBefore) / wall);
       r.put("allocatedBytes", alloc);
       r.put("allocatedBytesPerSecond", alloc / (wall / 1e9));
       r.put("ticks", argos.snapshot().getLong("sampler.ticks", -1));
