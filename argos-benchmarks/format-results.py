@@ -455,8 +455,15 @@ def main():
         w(f"{o.get('pairs')} pairs of {o.get('phaseMs')} ms phases on {o.get('threads')} threads, after {o.get('warmupPairs', 2)} warm-up pairs;"
           f" one request costs {num(o.get('cpuMicrosPerRequestWithout'), 1)} µs of CPU without Argos. Recording costs"
           " a fixed few ns per request (see the per-key table), a share that grows as requests get lighter;"
-          " the rest of the loss is Argos's threads and their interference with the workload, which the last"
-          " row below measures alone.")
+          " the rest of the loss is Argos's threads and their interference with the workload, which the"
+          " \"nothing recorded\" row below measures alone.")
+        share = o.get("argosThreadsCpuPercentOfProcess") or {}
+        if share.get("p50") is not None:
+            w("")
+            w(f"Argos's own threads (names starting with `argos`) took {share['p50']:.2f} % of the process's CPU"
+              f" time in the median phase with Argos (max {share['max']:.2f} %): their direct cost, measured"
+              " without the noise of a difference of throughputs. The loss can exceed it through interference"
+              " (the sampler thread preempting a workload thread, cache lines evicted) and through noise.")
         rows = []
         for path in a.ablation:
             ab = load(path) if os.path.exists(path) else None
@@ -466,10 +473,12 @@ def main():
         if rows:
             labels = {"key": "`recordRequest(key)` on every request (the figures above)",
                       "plain": "`recordRequest()` on every request",
-                      "none": "Argos running, nothing recorded"}
+                      "none": "Argos running, nothing recorded",
+                      "control": "no Argos in either arm (A/A control: the method's own noise and bias)"}
             w("")
             w("Where the loss comes from: the same section run again (same command, separate JVMs)")
-            w("with less recorded, per CPU-second:")
+            w("with less recorded, and once with no Argos at all in either arm, per CPU-second. A row")
+            w("whose interval overlaps the control's cannot be told apart from noise on this machine:")
             w("")
             w("| Argos at defaults, and the workload calls | mean loss, 95 % CI |")
             w("|---|---|")

@@ -2,7 +2,7 @@
 # Builds argos-benchmarks, runs every JMH benchmark (forks 1, 3 x 1 s warm-up, 5 x 1 s
 # measurement, -prof gc, JSON output), then the harness (detection latency, GC lag error, host
 # overhead, idle cost, retained memory), and rewrites docs/benchmarks.md from the results.
-# About 8 minutes on a 2-core machine.
+# About 10 minutes on a 2-core machine.
 #
 # Usage: argos-benchmarks/run-benchmarks.sh [--no-build] [--note "text for the top of the page"]
 # Environment: JAVA_HOME selects the JVM (default: java on the PATH); JMH_ARGS adds JMH options
@@ -50,9 +50,9 @@ echo "== harness" >&2
   2>&1 | tee "$out/harness.log"
 harness_status=${PIPESTATUS[0]}
 
-# where the host overhead comes from: the same section with recordRequest() without a key, and
-# with Argos running but nothing recorded
-for mode in plain none; do
+# where the host overhead comes from: the same section with recordRequest() without a key, with
+# Argos running but nothing recorded, and an A/A control with no Argos in either arm
+for mode in plain none control; do
   echo "== harness overhead, record=$mode" >&2
   "$java" -Xms1g -Xmx1g -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dargos.bench.record=$mode -Dargos.bench.pairs=30 -cp "$jar" dev.argos.benchmarks.harness.Harness \
@@ -66,6 +66,7 @@ commit="${ARGOS_BENCH_COMMIT:-$commit}"
 python3 argos-benchmarks/format-results.py \
   --jmh "$out/jmh.json" --harness "$out/harness.json" --doc docs/benchmarks.md \
   --ablation "$out/harness-plain.json" --ablation "$out/harness-none.json" \
+  --ablation "$out/harness-control.json" \
   --command "argos-benchmarks/run-benchmarks.sh" --elapsed "$elapsed" --commit "$commit" \
   --cpu "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')" \
   --cores "$(nproc 2>/dev/null || echo '?')" --note "$note" \

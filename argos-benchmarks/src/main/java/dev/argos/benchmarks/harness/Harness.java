@@ -10,6 +10,7 @@ import dev.argos.observers.ArgosConfig;
 import dev.argos.signals.Quarantines;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +63,8 @@ import org.jspecify.annotations.Nullable;
  * argos.bench.pairs}, {@code argos.bench.warmupPairs}, {@code argos.bench.phaseMs}, {@code
  * argos.bench.idleSeconds}, {@code argos.bench.liveMb}; {@code argos.bench.record} ({@code key},
  * the default, {@code plain} or {@code none}) says what the overhead workload records, to split
- * the overhead between the hot path and the background threads. Results go to stdout and, as
+ * the overhead between the hot path and the background threads; {@code control} runs no Argos in
+ * either arm, an A/A control that shows the method's own noise and bias. Results go to stdout and, as
  * JSON, to {@code --out}.
  */
 public final class Harness {
@@ -520,6 +522,7 @@ public final class Harness {
     List<Double> cpuWithout = new ArrayList<>();
     List<Double> cpuWith = new ArrayList<>();
     List<Double> cpuLosses = new ArrayList<>();
+    List<Double> argosShares = new ArrayList<>();
     for (int p = 0; p < pairs; p++) {
       boolean argosFirst = (p & 1) == 1; // ABBA: cancels slow drift of the machine
       double[] a = phase(argosFirst, threads, phaseMs, keys);
@@ -532,6 +535,7 @@ public final class Harness {
       cpuWith.add(on[1]);
       cpuWithout.add(off[1]);
       cpuLosses.add(100.0 * (1 - on[1] / off[1]));
+      argosShares.add(on[2]);
       log(String.format(Locale.ROOT,
           "pair %d: without %.0f req/s (%.0f per CPU-s), with %.0f req/s (%.0f per CPU-s): loss %.2f %% wall, %.2f %% per CPU-s",
           p, off[0], off[1], on[0], on[1], 100.0 * (1 - on[0] / off[0]), 100.0 * (1 - on[1] / off[1])));
@@ -554,6 +558,7 @@ public final class Harness {
     r.put("withPerCpuSecond", summary(cpuWith));
     r.put("cpuLossPercentPerPair", summary(cpuLosses));
     r.put("cpuLossPercentCi95", ci95(cpuLosses));
+    r.put("argosThreadsCpuPercentOfProcess", summary(argosShares));
     return r;
   }
 
@@ -596,12 +601,13 @@ public final class Harness {
   private static double[] phase(boolean withArgos, int threads, int phaseMs, String[] keys)
       throws InterruptedException {
     // argos.bench.record: key (default: recordRequest(key)), plain (recordRequest()), none
+    // argos.bench.record=control: the "with" arm runs no Argos either (an A/A control)
     String record = System.getProperty("argos.bench.record", "key");
     boolean withKey = "key".equals(record);
     boolean recording = withKey || "plain".equals(record);
     Argos argos = null;
     Agent agent = null;
-    if (withArgos) {
+    if (withArgos && !"control".equals(record)) {
       argos = Argos.createArgos();
       agent =
           Agent.createAgent(
@@ -609,8 +615,11 @@ public final class Harness {
       agent.on(Agent.TOPIC_SIGNAL, s -> countSignal(s));
       agent.on(Agent.TOPIC_QUARANTINE, s -> countSignal(s));
       agent.on(Agent.TOPIC_ERROR, s -> countSignal(s));
-      sleep(300);
     }
+    // both arms settle for the same pause before measuring: a pause in one arm only biased the
+    // comparison on its own, by a few per cent against that arm (argos.bench.record=control
+    // measures what is left of the method's bias)
+    sleep(300);
     final Argos a = argos;
     LongAdder units = new LongAdder();
     CountDownLatch go = new CountDownLatch(1);
@@ -649,6 +658,7 @@ public final class Harness {
               "workload-" + t);
       ts[t].start();
     }
+    long argosCpu0 = argosThreadsCpuNanos();
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     go.countDown();
@@ -658,11 +668,29 @@ public final class Harness {
       t.join();
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
+    long cpuNanos = processCpuNanos() - cpu0;
+    double cpuSecs = cpuNanos / 1e9;
+    long argosCpu = argosThreadsCpuNanos() - argosCpu0;
     if (agent != null) {
       agent.close();
     }
-    return new double[] {units.sum() / secs, cpuSecs > 0 ? units.sum() / cpuSecs : Double.NaN};
+    return new double[] {
+      units.sum() / secs,
+      cpuSecs > 0 ? units.sum() / cpuSecs : Double.NaN,
+      cpuNanos > 0 ? 100.0 * argosCpu / cpuNanos : Double.NaN
+    };
+  }
+
+  /** CPU time of the live threads whose name starts with {@code argos}, in nanoseconds. */
+  private static long argosThreadsCpuNanos() {
+    ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo t : tmx.getThreadInfo(tmx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("argos")) {
+        sum += Math.max(0, tmx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   private static final LongAdder SINK = new LongAdder();
