@@ -166,8 +166,9 @@ final class JvmStallSampler implements FineSampler {
   /**
    * The default resolution for a threshold: two fifths of it, within [1 ms, 20 ms] (20 ms at the
    * default 50 ms). Every wake-up of the sampler thread costs tens of microseconds of CPU on a
-   * virtual machine, so this is the meter's main cost: 50 wake-ups a second keep an idle Argos
-   * under half a per cent of a core (docs/benchmarks.md, idle cost). Stalls longer than
+   * virtual machine, so this is the meter's main cost: at 50 wake-ups a second an idle Argos takes
+   * about half a per cent of a core on the reference machine, of which a bare thread parking in
+   * the same slices takes about half (docs/benchmarks.md, idle cost). Stalls longer than
    * threshold + resolution are always caught, and a GC stall's lagMs is measured from the GC's
    * own start once calibrated, so the coarser slice costs no accuracy there.
    */
