@@ -10,7 +10,6 @@ import dev.argos.observers.ArgosConfig;
 import dev.argos.signals.Quarantines;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
@@ -265,8 +264,12 @@ public final class Harness {
 
   private static final Map<Long, String> THREAD_NAMES = new HashMap<>();
 
+  /**
+   * The live threads whose name starts with {@code argos}: id to {CPU ns, allocated bytes} (bytes
+   * 0 without {@code sun}); their names are added to {@code names}.
+   */
   private static Map<Long, long[]> argosThreads(
-      ThreadMXBean tmx, com.sun.management.ThreadMXBean sun, List<String> names) {
+      ThreadMXBean tmx, com.sun.management.@Nullable ThreadMXBean sun, List<String> names) {
     Map<Long, long[]> m = new HashMap<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (!t.getName().startsWith("argos")) {
@@ -275,7 +278,7 @@ public final class Harness {
       @SuppressWarnings("deprecation") // getId: threadId() is Java 19+
       long id = t.getId();
       long cpu = tmx.getThreadCpuTime(id);
-      long alloc = sun.getThreadAllocatedBytes(id);
+      long alloc = sun == null ? 0 : sun.getThreadAllocatedBytes(id);
       if (cpu >= 0 && alloc >= 0) {
         m.put(id, new long[] {cpu, alloc});
         names.add(t.getName());
@@ -600,8 +603,8 @@ public final class Harness {
    */
   private static double[] phase(boolean withArgos, int threads, int phaseMs, String[] keys)
       throws InterruptedException {
-    // argos.bench.record: key (default: recordRequest(key)), plain (recordRequest()), none
-    // argos.bench.record=control: the "with" arm runs no Argos either (an A/A control)
+    // argos.bench.record: key (default: recordRequest(key)), plain (recordRequest()), none, or
+    // control (the "with" arm runs no Argos either: an A/A control)
     String record = System.getProperty("argos.bench.record", "key");
     boolean withKey = "key".equals(record);
     boolean recording = withKey || "plain".equals(record);
@@ -685,10 +688,8 @@ public final class Harness {
   private static long argosThreadsCpuNanos() {
     ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
     long sum = 0;
-    for (ThreadInfo t : tmx.getThreadInfo(tmx.getAllThreadIds())) {
-      if (t != null && t.getThreadName().startsWith("argos")) {
-        sum += Math.max(0, tmx.getThreadCpuTime(t.getThreadId()));
-      }
+    for (long[] cpuAndAlloc : argosThreads(tmx, null, new ArrayList<>()).values()) {
+      sum += cpuAndAlloc[0];
     }
     return sum;
   }
