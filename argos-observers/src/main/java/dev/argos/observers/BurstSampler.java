@@ -43,6 +43,8 @@ final class BurstSampler implements Sampler {
   /** Longest key quoted in a message (the signal's key itself is capped at 256). */
   private static final int MESSAGE_KEY_LENGTH = 64;
   private static final double EPS = 1e-9;
+  /** The keys of an epoch in which nothing was watched; never written. */
+  private static final @Nullable String[] NO_KEYS = new String[RequestRecorder.WATCH];
 
   private final RequestRecorder rec;
   private final Clock clock;
@@ -300,13 +302,15 @@ final class BurstSampler implements Sampler {
       stats[1] = rec.width();
     }
 
-    // watched keys are counted exactly and not in the sketch: add them back
+    // watched keys are counted exactly and not in the sketch: add them back (with none watched,
+    // every slot's lastCount is already 0: a slot is emptied only once it counted nothing)
     long keyed = stats[0];
     long watchedActive = 0;
-    String[] keys = new String[RequestRecorder.WATCH];
+    boolean anyWatched = rec.watchedCount() > 0;
+    @Nullable String[] keys = anyWatched ? new String[RequestRecorder.WATCH] : NO_KEYS;
     long heavyCount = 0;
     int heavyKeys = 0;
-    for (int s = 0; s < RequestRecorder.WATCH; s++) {
+    for (int s = 0; s < RequestRecorder.WATCH && anyWatched; s++) {
       String k = rec.watched(s);
       if (k == null) {
         lastCount[s] = 0; // harvested when it was emptied
@@ -342,7 +346,7 @@ final class BurstSampler implements Sampler {
     if (keysWarm()) {
       judgeKeys(now, keys, dur, keyLevel(), epochTotal);
     }
-    for (int s = 0; s < RequestRecorder.WATCH; s++) {
+    for (int s = 0; s < RequestRecorder.WATCH && anyWatched; s++) {
       String k = keys[s];
       if (k != null && lastCount[s] == 0 && installedEpoch[s] < epochIndex && !keyEpisodes.containsKey(k)) {
         rec.unwatch(s);
@@ -430,7 +434,7 @@ final class BurstSampler implements Sampler {
         ep.quiet = 0;
       }
     }
-    for (int s = 0; s < RequestRecorder.WATCH; s++) {
+    for (int s = 0; s < RequestRecorder.WATCH && keys != NO_KEYS; s++) {
       String key = keys[s];
       if (key == null || keyEpisodes.containsKey(key)) {
         continue;
@@ -551,14 +555,8 @@ final class BurstSampler implements Sampler {
     f.cut = rec.cut();
     Figures old = figures;
     if (epochIndex != old.epoch) {
-      f.top = top(5);
-      int w = 0;
-      for (int s = 0; s < RequestRecorder.WATCH; s++) {
-        if (rec.watched(s) != null) {
-          w++;
-        }
-      }
-      f.watched = w;
+      f.watched = rec.watchedCount();
+      f.top = f.watched > 0 ? top(5) : List.of();
     } else {
       f.top = old.top;
       f.watched = old.watched;

@@ -68,7 +68,8 @@ import org.jspecify.annotations.Nullable;
  * (CANDIDATES + WATCH) x MAX_KEY_LENGTH characters of client keys whatever the number of
  * distinct keys.
  *
- * Threads. record(..) from any thread; every other method from the sampler thread only.
+ * Threads. record(..) from any thread, total() from any thread (snapshots); every other method
+ * from the sampler thread only.
  */
 final class RequestRecorder {
   /** Sketch cells per generation, over all stripes (one row). */
@@ -110,6 +111,9 @@ final class RequestRecorder {
 
   /** Exact counts moved out of {@link #exact} by the sampler (part of the total). */
   private volatile long harvested;
+
+  /** Keys in {@link #watch}: written by the sampler thread only, read by snapshots too. */
+  private volatile int watchedCount;
 
   /** Generation bit (bit 0) and nomination cut (the rest): one volatile read on the hot path. */
   private volatile int state = 2 << 1;
@@ -221,7 +225,7 @@ final class RequestRecorder {
    */
   long total() {
     long n = harvested;
-    for (int slot = 0; slot < WATCH; slot++) {
+    for (int slot = 0; slot < WATCH && watchedCount > 0; slot++) {
       if (watch.get(slot) != null) {
         n += peek(slot); // an unwatched slot was harvested when it was emptied
       }
@@ -355,17 +359,28 @@ final class RequestRecorder {
     return watch.get(slot);
   }
 
+  /** Watch slots holding a key: when none, the sampler skips its passes over the table. */
+  int watchedCount() {
+    return watchedCount;
+  }
+
   /** Starts exact counting of {@code key} in {@code slot}, replacing any key there. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written by the sampler thread only
   void watch(int slot, String key) {
-    watch.set(slot, null);
+    if (watch.getAndSet(slot, null) == null) {
+      watchedCount++;
+    }
     harvest(slot);
     watchHash[slot] = key.hashCode();
     watch.set(slot, key); // volatile write: publishes the hash with the key
   }
 
   /** Stops exact counting in {@code slot}; its count so far stays in the total. */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // written by the sampler thread only
   void unwatch(int slot) {
-    watch.set(slot, null);
+    if (watch.getAndSet(slot, null) != null) {
+      watchedCount--;
+    }
     harvest(slot); // a writer that saw the key just before is harvested by the slot's next watch
   }
 

@@ -46,6 +46,29 @@ class RequestRecorderTest {
   }
 
   @Test
+  void theWatchedCountFollowsWatchReplaceAndUnwatchAndTotalsStayExact() {
+    RequestRecorder r = new RequestRecorder(2);
+    int slot = RequestRecorder.bucketOf("a");
+    assertThat(r.watchedCount()).isZero();
+    r.watch(slot, "a");
+    r.watch(slot + 1, "b");
+    r.watch(slot, "c"); // replaces "a": still two keys
+    assertThat(r.watchedCount()).isEqualTo(2);
+    for (int i = 0; i < 10; i++) {
+      r.record("a"); // no longer watched: into the sketch
+      r.record("b");
+      r.record("c");
+    }
+    assertThat(r.total()).isEqualTo(30);
+    r.unwatch(slot);
+    r.unwatch(slot); // already empty: no change
+    assertThat(r.watchedCount()).isEqualTo(1);
+    r.unwatch(slot + 1);
+    assertThat(r.watchedCount()).isZero();
+    assertThat(r.total()).as("counts of unwatched slots were harvested, not lost").isEqualTo(30);
+  }
+
+  @Test
   void aHeavyKeyNominatesItselfAndCellsSaturateInsteadOfWrapping() {
     RequestRecorder r = new RequestRecorder(2);
     r.cut(1 << 20); // capped at the largest power of two a cell reaches

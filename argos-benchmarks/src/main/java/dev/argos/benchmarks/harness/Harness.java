@@ -45,7 +45,10 @@ import org.jspecify.annotations.Nullable;
  *       been recorded into Argos ({@code recordRequest(key)}) and into a {@code
  *       ConcurrentHashMap<String, LongAdder>};
  *   <li>{@code idle}: CPU time and bytes allocated by Argos's own threads (names starting with
- *       {@code argos}) over 20 s of an otherwise idle JVM, Argos at its defaults under an agent;
+ *       {@code argos}) in an otherwise idle JVM, Argos at its defaults under an agent: over 20 s
+ *       from 60 s after Argos starts (steady: its code compiled), and over the 20 s from 2 s
+ *       after it starts (start-up: still interpreted, or in the JIT's first tier);
+ *       {@code idleWatching}: the same with one idle executor watched;
  *   <li>{@code detection}: 30 stalls of a watched single-thread executor (300 ms each, threshold
  *       50 ms): time from the stall's start to the {@code eventLoopLag} signal at a listener;
  *   <li>{@code gc}: forced full GCs over a live set built to make them pause longer than the
@@ -60,7 +63,7 @@ import org.jspecify.annotations.Nullable;
  * dev.argos.benchmarks.harness.Harness [--out results.json] [section...]}. Sizes can be changed
  * with system properties {@code argos.bench.stalls}, {@code argos.bench.gcs}, {@code
  * argos.bench.pairs}, {@code argos.bench.warmupPairs}, {@code argos.bench.phaseMs}, {@code
- * argos.bench.idleSeconds}, {@code argos.bench.liveMb}; {@code argos.bench.record} ({@code key},
+ * argos.bench.idleSeconds}, {@code argos.bench.idleSettleSeconds}, {@code argos.bench.liveMb}; {@code argos.bench.record} ({@code key},
  * the default, {@code plain} or {@code none}) says what the overhead workload records, to split
  * the overhead between the hot path and the background threads; {@code control} runs no Argos in
  * either arm, an A/A control that shows the method's own noise and bias. Results go to stdout and, as
@@ -123,9 +126,11 @@ public final class Harness {
       case "memory":
         return memory();
       case "idle":
-        return idle(Integer.getInteger("argos.bench.idleSeconds", 20), false);
       case "idleWatching":
-        return idle(Integer.getInteger("argos.bench.idleSeconds", 20), true);
+        return idle(
+            Integer.getInteger("argos.bench.idleSeconds", 20),
+            Integer.getInteger("argos.bench.idleSettleSeconds", 60),
+            section.equals("idleWatching"));
       case "detection":
         return detection(Integer.getInteger("argos.bench.stalls", 30), 300);
       case "gc":
@@ -188,7 +193,13 @@ public final class Harness {
 
   // ---------------------------------------------------------------- idle
 
-  private static Map<String, Object> idle(int seconds, boolean watching) {
+  /**
+   * Two windows of {@code seconds} each: one 2 s after Argos starts (its code still interpreted
+   * or in the JIT's first tier: the start-up cost) and one {@code settleSeconds} after it starts
+   * (compiled: the steady cost, what a long-running service pays). The figures at the top level
+   * are the steady window's; the start-up window's are under {@code startUp}.
+   */
+  private static Map<String, Object> idle(int seconds, int settleSeconds, boolean watching) {
     Map<String, Object> r = new LinkedHashMap<>();
     ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
     com.sun.management.ThreadMXBean sun =
@@ -203,6 +214,7 @@ public final class Harness {
     try (Agent agent =
         Agent.createAgent(
             AgentConfig.builder().quarantine(Quarantines.inMemory()).observer(argos).build())) {
+      long started = System.nanoTime();
       agent.on(Agent.TOPIC_SIGNAL, s -> {});
       java.util.concurrent.ExecutorService loop =
           java.util.concurrent.Executors.newSingleThreadExecutor(run -> {
@@ -225,40 +237,54 @@ public final class Harness {
       bare.setDaemon(true);
       bare.start();
       sleep(2000);
-      Map<Long, long[]> before = argosThreads(tmx, sun, new ArrayList<>());
-      @SuppressWarnings("deprecation") // getId: threadId() is Java 19+
-      long bareBefore = tmx.getThreadCpuTime(bare.getId());
-      long t0 = System.nanoTime();
-      sleep(seconds * 1000L);
-      List<String> names = new ArrayList<>();
-      Map<Long, long[]> after = argosThreads(tmx, sun, names);
-      @SuppressWarnings("deprecation")
-      long bareAfter = tmx.getThreadCpuTime(bare.getId());
-      long wall = System.nanoTime() - t0;
+      Map<String, Object> startUp = idleWindow(tmx, sun, bare, started, seconds);
+      long settled = started + TimeUnit.SECONDS.toNanos(Math.max(settleSeconds, seconds + 2));
+      sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(settled - System.nanoTime())));
+      Map<String, Object> steady = idleWindow(tmx, sun, bare, started, seconds);
       bareStop.countDown();
-      long cpu = 0;
-      long alloc = 0;
-      Map<String, Object> perThread = new TreeMap<>();
-      for (Map.Entry<Long, long[]> e : after.entrySet()) {
-        long[] b = before.getOrDefault(e.getKey(), new long[3]);
-        long threadCpu = Math.max(0, e.getValue()[0] - b[0]);
-        cpu += threadCpu;
-        alloc += Math.max(0, e.getValue()[1] - b[1]);
-        perThread.put(THREAD_NAMES.getOrDefault(e.getKey(), "?"), 100.0 * threadCpu / wall);
-      }
-      r.put("seconds", wall / 1e9);
-      r.put("threads", names);
-      r.put("cpuNanos", cpu);
-      r.put("cpuShareOfOneCorePercent", 100.0 * cpu / wall);
-      r.put("cpuShareOfOneCorePercentByThread", perThread);
+      r.putAll(steady);
       r.put("bareParkSliceMs", sliceNanos / 1e6);
-      r.put("bareParkCpuShareOfOneCorePercent", 100.0 * (bareAfter - bareBefore) / wall);
-      r.put("allocatedBytes", alloc);
-      r.put("allocatedBytesPerSecond", alloc / (wall / 1e9));
       r.put("ticks", argos.snapshot().getLong("sampler.ticks", -1));
       r.put("watchedExecutors", watching ? 1 : 0);
+      r.put("startUp", startUp);
       loop.shutdownNow();
     }
+    return r;
+  }
+
+  /** CPU and allocation of Argos's threads, and CPU of the bare parking thread, over one window. */
+  private static Map<String, Object> idleWindow(
+      ThreadMXBean tmx, com.sun.management.ThreadMXBean sun, Thread bare, long started, int seconds) {
+    Map<Long, long[]> before = argosThreads(tmx, sun, new ArrayList<>());
+    @SuppressWarnings("deprecation") // getId: threadId() is Java 19+
+    long bareBefore = tmx.getThreadCpuTime(bare.getId());
+    long t0 = System.nanoTime();
+    sleep(seconds * 1000L);
+    List<String> names = new ArrayList<>();
+    Map<Long, long[]> after = argosThreads(tmx, sun, names);
+    @SuppressWarnings("deprecation")
+    long bareAfter = tmx.getThreadCpuTime(bare.getId());
+    long wall = System.nanoTime() - t0;
+    long cpu = 0;
+    long alloc = 0;
+    Map<String, Object> perThread = new TreeMap<>();
+    for (Map.Entry<Long, long[]> e : after.entrySet()) {
+      long[] b = before.getOrDefault(e.getKey(), new long[3]);
+      long threadCpu = Math.max(0, e.getValue()[0] - b[0]);
+      cpu += threadCpu;
+      alloc += Math.max(0, e.getValue()[1] - b[1]);
+      perThread.put(THREAD_NAMES.getOrDefault(e.getKey(), "?"), 100.0 * threadCpu / wall);
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("fromSecond", Math.round((t0 - started) / 1e8) / 10.0); // since Argos was created
+    r.put("seconds", wall / 1e9);
+    r.put("threads", names);
+    r.put("cpuNanos", cpu);
+    r.put("cpuShareOfOneCorePercent", 100.0 * cpu / wall);
+    r.put("cpuShareOfOneCorePercentByThread", perThread);
+    r.put("bareParkCpuShareOfOneCorePercent", 100.0 * (bareAfter - bareBefore) / wall);
+    r.put("allocatedBytes", alloc);
+    r.put("allocatedBytesPerSecond", alloc / (wall / 1e9));
     return r;
   }
 
