@@ -2,7 +2,7 @@
 # Builds argos-benchmarks, runs every JMH benchmark (forks 1, 3 x 1 s warm-up, 5 x 1 s
 # measurement, -prof gc, JSON output), then the harness (detection latency, GC lag error, host
 # overhead, idle cost, retained memory), and rewrites docs/benchmarks.md from the results.
-# About 10 minutes on a 2-core machine.
+# About 13 minutes on a 2-core machine (12 min 37 s on 2026-12-01).
 #
 # Usage: argos-benchmarks/run-benchmarks.sh [--no-build] [--note "text for the top of the page"]
 # Environment: JAVA_HOME selects the JVM (default: java on the PATH); JMH_ARGS adds JMH options

@@ -26,7 +26,10 @@ import org.jspecify.annotations.Nullable;
  * is seen only when over: jvm signals have inProgress=false. A stall explained by a stop-the-
  * world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a little
  * after the pause, so a stall waits up to `grace` for one before it is reported with cause
- * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). Its gcName
+ * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). While a
+ * stall waits, the thread parks in slices of at most PENDING_SLICE_NANOS, so that the signal goes
+ * out within a few milliseconds of the notification rather than up to a resolution later (a few
+ * dozen extra wake-ups after a stall, none otherwise). Its gcName
  * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it. Up to MAX_PENDING
  * stalls wait at once, reported oldest first: two collections back to back stop the JMX thread
  * too, so both notifications come after the second stall, and each pause must go to its own
@@ -44,9 +47,10 @@ import org.jspecify.annotations.Nullable;
  * time (give or take a resolution), and a GC stall is measured from
  * the GC's start (clamped to the park window, and no later than the due time) to our wake-up,
  * which makes lagMs match the GC's own pause to about a millisecond instead of to one
- * resolution. A stall calibrates only after it is measured, so
- * the first GC stall (and any stall without a GC) reports the hiccup: the lag of a timer due at
- * `due`, which can be short of the pause by up to one resolution.
+ * resolution. A stall calibrates only after it is measured, so the first GC stall reports the
+ * larger of the hiccup (the lag of a timer due at `due`, which can be short of the pause by up to
+ * one resolution) and the pauses matched to it (measuredBy "gcPause"; never more than the
+ * stall's window); a stall without a GC reports the hiccup.
  *
  * Blind spots: while this thread runs the samplers it is not parked, and a pause then is not
  * seen by the meter. Such time (work longer than `resolution`) is kept as an "unobserved"
@@ -76,6 +80,8 @@ final class JvmStallSampler implements FineSampler {
    * milliseconds later.
    */
   static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** The longest park while a stall waits for its GC notification. */
+  static final long PENDING_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private static final long GC_TIME_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -164,18 +170,18 @@ final class JvmStallSampler implements FineSampler {
   }
 
   /**
-   * The default resolution for a threshold: two fifths of it, within [1 ms, 20 ms] (20 ms at the
-   * default 50 ms). Every wake-up of the sampler thread costs tens of microseconds of CPU on a
-   * virtual machine, so this is the meter's main cost: at 50 wake-ups a second an idle Argos takes
-   * about half a per cent of a core on the reference machine, of which a bare thread parking in
-   * the same slices takes about half (docs/benchmarks.md, idle cost). Stalls longer than
-   * threshold + resolution are always caught, and a GC stall's lagMs is measured from the GC's
-   * own start once calibrated, so the coarser slice costs no accuracy there.
+   * The default resolution for a threshold: half of it, within [1 ms, 25 ms] (25 ms at the default
+   * 50 ms, so every stall of 1.5 x the threshold is caught). Every wake-up of the sampler thread
+   * costs tens of microseconds of CPU on a virtual machine, so this is the meter's main cost: at
+   * 40 wake-ups a second the wake-ups are most of what an idle Argos costs (docs/benchmarks.md,
+   * idle cost, measures it beside a bare thread parking in the same slices). A GC stall's lagMs
+   * is measured from the GC's own start once calibrated (before that, the GC's own pause is the
+   * lower bound), so the coarser slice costs no accuracy there.
    */
   static long defaultResolutionNanos(long thresholdNanos) {
     return Math.max(
         TimeUnit.MILLISECONDS.toNanos(1),
-        Math.min(thresholdNanos * 2 / 5, TimeUnit.MILLISECONDS.toNanos(20)));
+        Math.min(thresholdNanos / 2, TimeUnit.MILLISECONDS.toNanos(25)));
   }
 
   static JvmStallSampler create(ArgosConfig config, GcMonitor gc, SignalSink sink) {
@@ -198,9 +204,10 @@ final class JvmStallSampler implements FineSampler {
     return "jvmStall";
   }
 
+  /** The resolution, or finer while a stall waits for its GC notification (sampler thread). */
   @Override
   public long resolutionNanos() {
-    return resolutionNanos;
+    return pendingCount > 0 ? Math.min(resolutionNanos, PENDING_SLICE_NANOS) : resolutionNanos;
   }
 
   long thresholdNanos() {
@@ -441,10 +448,20 @@ final class JvmStallSampler implements FineSampler {
       return;
     }
     long lag = hiccup;
-    boolean fromGcStart = gcCalibrated;
-    if (fromGcStart) {
+    String measuredBy = "meter";
+    if (gcCalibrated) {
       long start = Math.min(due, Math.max(parkStart, gcS(first)));
       lag = Math.max(hiccup, wake - start - baseline());
+      measuredBy = "meterAndGcStart";
+    } else {
+      // not calibrated (the first GC stalls): the hiccup misses the part of the pause before
+      // `due`, up to a resolution; the pauses the stall holds are a better lower bound, and
+      // never more than the stall's window since they fit in it
+      long paused = Math.min(TimeUnit.MILLISECONDS.toNanos(pauseMs), wake - parkStart);
+      if (paused > hiccup) {
+        lag = paused;
+        measuredBy = "gcPause";
+      }
     }
     // calibrate with this stall only after measuring it, and only when one pause explains
     // nearly the whole window: then the pause ended at most a resolution before the wake-up
@@ -456,8 +473,7 @@ final class JvmStallSampler implements FineSampler {
         gcCalibrated = true;
       }
     }
-    report(lag, "gc", pauseMs, gcName[longest], gcCause[longest],
-        fromGcStart ? "meterAndGcStart" : "meter");
+    report(lag, "gc", pauseMs, gcName[longest], gcCause[longest], measuredBy);
   }
 
   /** GC pauses above the threshold that no reported stall covers (they hit the samplers' work). */

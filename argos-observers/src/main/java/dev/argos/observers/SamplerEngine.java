@@ -232,6 +232,7 @@ final class SamplerEngine {
     into.put("sampler.missedTicks", missedTicks);
     into.put("sampler.lastLatenessMs", lastLatenessNanos / 1e6);
     into.put("sampler.maxLatenessMs", maxLatenessNanos / 1e6);
+    into.put("sampler.sliceMs", sliceNanos() / 1e6);
   }
 
   /** Stops the thread and waits for it up to {@code timeoutNanos}; idempotent. */

@@ -345,15 +345,15 @@ class ExecutorWatchdogTest {
     ExecutorWatchdog watchdog = ExecutorWatchdog.create(ArgosConfig.defaults(), meter, signals::add);
     engine.add(meter);
     engine.add(watchdog);
-    // defaults (threshold 50 ms): the meter alone wakes every 20 ms
-    assertThat(meter.resolutionNanos()).isEqualTo(20 * MS);
+    // defaults (threshold 50 ms): the meter alone wakes every 25 ms
+    assertThat(meter.resolutionNanos()).isEqualTo(25 * MS);
     assertThat(watchdog.resolutionNanos()).isEqualTo(Long.MAX_VALUE);
-    assertThat(engine.sliceNanos()).isEqualTo(20 * MS);
+    assertThat(engine.sliceNanos()).isEqualTo(25 * MS);
     HandRun loop = new HandRun();
     try (var watch = watchdog.watch("loop", loop)) {
       assertThat(engine.sliceNanos()).as("checks every threshold / 5 while watching").isEqualTo(10 * MS);
     }
     watchdog.check(clock.nanoTime()); // releases the closed watch
-    assertThat(engine.sliceNanos()).isEqualTo(20 * MS);
+    assertThat(engine.sliceNanos()).isEqualTo(25 * MS);
   }
 }

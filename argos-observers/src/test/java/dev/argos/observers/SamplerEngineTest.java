@@ -102,7 +102,7 @@ class SamplerEngineTest {
     assertThat(threadNamed(SamplerEngine.THREAD_NAME)).isFalse();
     Map<String, Object> snap = new HashMap<>();
     engine.snapshot(snap);
-    assertThat(snap).containsKeys("sampler.ticks", "sampler.missedTicks", "sampler.maxLatenessMs");
+    assertThat(snap).containsKeys("sampler.ticks", "sampler.missedTicks", "sampler.maxLatenessMs", "sampler.sliceMs");
     assertThat(out).isEmpty();
   }
 

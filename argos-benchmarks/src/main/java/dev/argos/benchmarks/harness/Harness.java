@@ -226,8 +226,8 @@ public final class Harness {
         argos.watch(LOOP, loop); // an idle event loop: only the watchdog's probes run on it
       }
       // the floor, measured side by side: a bare thread that only parks in the slices the
-      // sampler thread parks in (20 ms, or 10 ms while an executor is watched) and does nothing
-      long sliceNanos = TimeUnit.MILLISECONDS.toNanos(watching ? 10 : 20);
+      // sampler thread parks in (finer while an executor is watched) and does nothing else
+      long sliceNanos = Math.round(argos.snapshot().getDouble("sampler.sliceMs", 20) * 1e6);
       CountDownLatch bareStop = new CountDownLatch(1);
       Thread bare = new Thread(() -> {
         while (bareStop.getCount() > 0) {
@@ -434,6 +434,7 @@ public final class Harness {
     BlockingQueue<Received> q = new LinkedBlockingQueue<>(10_000);
     List<Object> rows = new ArrayList<>();
     List<Double> errors = new ArrayList<>();
+    List<Double> after = new ArrayList<>(); // signal at the listener, after System.gc() returned
     int detected = 0;
     Argos argos = Argos.createArgos();
     try (Agent agent = Agent.createAgent(AgentConfig.builder().observer(argos).build());
@@ -448,7 +449,8 @@ public final class Harness {
         notes.clear();
         long t0 = System.nanoTime();
         System.gc();
-        double wallMs = (System.nanoTime() - t0) / 1e6;
+        long returned = System.nanoTime();
+        double wallMs = (returned - t0) / 1e6;
         long gcMs = -1;
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         while (System.nanoTime() < until) {
@@ -462,6 +464,7 @@ public final class Harness {
         // loaded machine may come and go in the same window): the one with the largest lagMs
         double lagMs = -1;
         double gcPauseMs = -1;
+        double afterMs = -1;
         Object cause = null;
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         Received x;
@@ -471,6 +474,7 @@ public final class Harness {
             lagMs = ((Number) d.get("lagMs")).doubleValue();
             gcPauseMs = d.get("gcPauseMs") instanceof Number ? ((Number) d.get("gcPauseMs")).doubleValue() : -1;
             cause = d.get("cause");
+            afterMs = (x.atNanos() - returned) / 1e6;
           }
         }
         Map<String, Object> row = new LinkedHashMap<>();
@@ -479,7 +483,9 @@ public final class Harness {
         row.put("reportedLagMs", lagMs);
         row.put("reportedGcPauseMs", gcPauseMs);
         row.put("cause", String.valueOf(cause));
+        row.put("signalAfterGcReturnedMs", round(afterMs));
         if (lagMs >= 0 && gcMs >= 0) {
+          after.add(afterMs);
           detected++;
           row.put("errorMs", round(lagMs - gcMs));
           errors.add(lagMs - gcMs);
@@ -507,6 +513,7 @@ public final class Harness {
     r.put("detected", detected);
     r.put("errorMs", summary(errors));
     r.put("absErrorMs", summary(abs));
+    r.put("signalAfterGcReturnedMs", summary(after));
     r.put("rows", rows);
     return r;
   }
