@@ -27,9 +27,10 @@ import org.jspecify.annotations.Nullable;
  * world GC pause (GcMonitor) has cause "gc"; GC notifications arrive on a JMX thread a little
  * after the pause, so a stall waits up to `grace` for one before it is reported with cause
  * "unknown" (it waits no longer once the pauses that arrived explain the whole stall). While a
- * stall waits, the thread parks in slices of at most PENDING_SLICE_NANOS, so that the signal goes
- * out within a few milliseconds of the notification rather than up to a resolution later (a few
- * dozen extra wake-ups after a stall, none otherwise). Its gcName
+ * stall waits (for its first PENDING_FAST_NANOS), the thread parks in slices of at most
+ * PENDING_SLICE_NANOS, so that the signal goes out within a few milliseconds of a prompt
+ * notification rather than up to a resolution later (at most 10 extra wake-ups per stall, none
+ * otherwise). Its gcName
  * and gcCause are the longest pause's, gcPauseMs the sum of the pauses in it. Up to MAX_PENDING
  * stalls wait at once, reported oldest first: two collections back to back stop the JMX thread
  * too, so both notifications come after the second stall, and each pause must go to its own
@@ -49,8 +50,8 @@ import org.jspecify.annotations.Nullable;
  * which makes lagMs match the GC's own pause to about a millisecond instead of to one
  * resolution. A stall calibrates only after it is measured, so the first GC stall reports the
  * larger of the hiccup (the lag of a timer due at `due`, which can be short of the pause by up to
- * one resolution) and the pauses matched to it (measuredBy "gcPause"; never more than the
- * stall's window); a stall without a GC reports the hiccup.
+ * one resolution) and the pause matched to it when only one is (measuredBy "gcPause"; never
+ * more than the stall's window); a stall without a GC reports the hiccup.
  *
  * Blind spots: while this thread runs the samplers it is not parked, and a pause then is not
  * seen by the meter. Such time (work longer than `resolution`) is kept as an "unobserved"
@@ -80,8 +81,15 @@ final class JvmStallSampler implements FineSampler {
    * milliseconds later.
    */
   static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  /** The longest park while a stall waits for its GC notification. */
+  /** The longest park while a stall waits for its GC notification, for PENDING_FAST_NANOS. */
   static final long PENDING_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+  /**
+   * How long after a stall the meter parks in PENDING_SLICE_NANOS slices: notifications usually
+   * come within a few ms; a later one waits for a normal wake-up. At most 10 extra wake-ups per
+   * stall, so a run of stalls without GC (CPU throttling) does not make the thread wake 200 times
+   * a second.
+   */
+  static final long PENDING_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private static final long GC_TIME_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -204,10 +212,16 @@ final class JvmStallSampler implements FineSampler {
     return "jvmStall";
   }
 
-  /** The resolution, or finer while a stall waits for its GC notification (sampler thread). */
+  /**
+   * The resolution, or finer for a while after a stall that waits for its GC notification;
+   * sampler thread only.
+   */
   @Override
   public long resolutionNanos() {
-    return pendingCount > 0 ? Math.min(resolutionNanos, PENDING_SLICE_NANOS) : resolutionNanos;
+    if (pendingCount > 0 && lastWakeNanos - pendingWake[pendingCount - 1] < PENDING_FAST_NANOS) {
+      return Math.min(resolutionNanos, PENDING_SLICE_NANOS);
+    }
+    return resolutionNanos;
   }
 
   long thresholdNanos() {
@@ -455,10 +469,11 @@ final class JvmStallSampler implements FineSampler {
       measuredBy = "meterAndGcStart";
     } else {
       // not calibrated (the first GC stalls): the hiccup misses the part of the pause before
-      // `due`, up to a resolution; the pauses the stall holds are a better lower bound, and
-      // never more than the stall's window since they fit in it
+      // `due`, up to a resolution; the one pause matched to the stall is a better lower bound
+      // (capped by the stall's window; with several matched by arrival alone, one may not be
+      // this stall's, so the hiccup stays)
       long paused = Math.min(TimeUnit.MILLISECONDS.toNanos(pauseMs), wake - parkStart);
-      if (paused > hiccup) {
+      if (matched == 1 && paused > hiccup) {
         lag = paused;
         measuredBy = "gcPause";
       }

@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * often than once a tick. With one registered, the thread parks in slices of at most the
  * smallest resolution its fine samplers ask for at that moment (asked before every park: the
  * watchdog asks for slices only while it watches something, so an Argos that watches no executor
- * wakes half as often; the last slice before a tick is cut short so the tick stays on
+ * wakes at the meter's resolution only; the last slice before a tick is cut short so the tick stays on
  * schedule) and calls each FineSampler's onWake after every park with the park's start, due and
  * wake times. The tick schedule and tick counting are unchanged. Fine samplers are kept in an
  * array so that the wake-up path allocates nothing.
@@ -51,6 +51,8 @@ final class SamplerEngine {
   private final SignalSink sink;
   private final Map<Sampler, AtomicLong> failures = new ConcurrentHashMap<>();
   private volatile FineSampler[] fine = new FineSampler[0];
+  /** The longest park the thread allowed itself last time (before the cut for a tick). */
+  private volatile long lastSliceNanos;
 
   private volatile boolean running;
   private @Nullable Thread thread;
@@ -66,6 +68,7 @@ final class SamplerEngine {
     this.periodNanos = periodNanos;
     this.windowNanos = windowNanos;
     this.sink = sink;
+    this.lastSliceNanos = periodNanos;
   }
 
   void add(Sampler sampler) {
@@ -76,6 +79,7 @@ final class SamplerEngine {
         FineSampler[] grown = java.util.Arrays.copyOf(old, old.length + 1);
         grown[old.length] = f;
         fine = grown;
+        lastSliceNanos = sliceNanos(); // what the thread will ask for, until it runs
       }
     }
   }
@@ -115,7 +119,9 @@ final class SamplerEngine {
       long now = clock.nanoTime();
       long wait = next - now;
       if (wait > 0) {
-        long slice = Math.min(wait, sliceNanos());
+        long fineSlice = sliceNanos();
+        lastSliceNanos = fineSlice;
+        long slice = Math.min(wait, fineSlice);
         LockSupport.parkNanos(this, slice);
         if (fine.length > 0 && running) {
           wakeOnce(now, now + slice, clock.nanoTime());
@@ -232,7 +238,7 @@ final class SamplerEngine {
     into.put("sampler.missedTicks", missedTicks);
     into.put("sampler.lastLatenessMs", lastLatenessNanos / 1e6);
     into.put("sampler.maxLatenessMs", maxLatenessNanos / 1e6);
-    into.put("sampler.sliceMs", sliceNanos() / 1e6);
+    into.put("sampler.sliceMs", lastSliceNanos / 1e6);
   }
 
   /** Stops the thread and waits for it up to {@code timeoutNanos}; idempotent. */

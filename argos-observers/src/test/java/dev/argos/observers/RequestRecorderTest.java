@@ -48,24 +48,28 @@ class RequestRecorderTest {
   @Test
   void theWatchedCountFollowsWatchReplaceAndUnwatchAndTotalsStayExact() {
     RequestRecorder r = new RequestRecorder(2);
-    int slot = RequestRecorder.bucketOf("a");
+    int a = RequestRecorder.bucketOf("a");
+    int b = RequestRecorder.bucketOf("b");
+    assertThat(a).isNotEqualTo(b);
     assertThat(r.watchedCount()).isZero();
-    r.watch(slot, "a");
-    r.watch(slot + 1, "b");
-    r.watch(slot, "c"); // replaces "a": still two keys
+    r.watch(a, "a");
+    r.watch(b, "b");
+    r.watch(a, "c"); // replaces "a" in its slot: still two keys
     assertThat(r.watchedCount()).isEqualTo(2);
     for (int i = 0; i < 10; i++) {
       r.record("a"); // no longer watched: into the sketch
       r.record("b");
-      r.record("c");
     }
-    assertThat(r.total()).isEqualTo(30);
-    r.unwatch(slot);
-    r.unwatch(slot); // already empty: no change
+    assertThat(r.peek(b)).as("b is counted exactly").isEqualTo(10);
+    assertThat(r.peek(a)).as("c's slot did not count a").isZero();
+    assertThat(r.total()).as("the watched counts are part of the total").isEqualTo(20);
+    r.unwatch(a);
+    r.unwatch(a); // already empty: no change
     assertThat(r.watchedCount()).isEqualTo(1);
-    r.unwatch(slot + 1);
+    assertThat(r.total()).isEqualTo(20);
+    r.unwatch(b);
     assertThat(r.watchedCount()).isZero();
-    assertThat(r.total()).as("counts of unwatched slots were harvested, not lost").isEqualTo(30);
+    assertThat(r.total()).as("counts of unwatched slots were harvested, not lost").isEqualTo(20);
   }
 
   @Test

@@ -225,9 +225,16 @@ public final class Harness {
       if (watching) {
         argos.watch(LOOP, loop); // an idle event loop: only the watchdog's probes run on it
       }
+      sleep(2000);
       // the floor, measured side by side: a bare thread that only parks in the slices the
-      // sampler thread parks in (finer while an executor is watched) and does nothing else
-      long sliceNanos = Math.round(argos.snapshot().getDouble("sampler.sliceMs", 20) * 1e6);
+      // sampler thread parks in (finer while an executor is watched) and does nothing else; the
+      // longest of three reads, as the slice is shorter for a few ms after a stall
+      double sliceMs = 0;
+      for (int i = 0; i < 3; i++) {
+        sliceMs = Math.max(sliceMs, argos.snapshot().getDouble("sampler.sliceMs", 25));
+        sleep(100);
+      }
+      long sliceNanos = Math.round(sliceMs * 1e6);
       CountDownLatch bareStop = new CountDownLatch(1);
       Thread bare = new Thread(() -> {
         while (bareStop.getCount() > 0) {
@@ -236,7 +243,7 @@ public final class Harness {
       }, "bench-bare-park");
       bare.setDaemon(true);
       bare.start();
-      sleep(2000);
+      sleep(100);
       Map<String, Object> startUp = idleWindow(tmx, sun, bare, started, seconds);
       long settled = started + TimeUnit.SECONDS.toNanos(Math.max(settleSeconds, seconds + 2));
       sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(settled - System.nanoTime())));
@@ -276,7 +283,7 @@ public final class Harness {
       perThread.put(THREAD_NAMES.getOrDefault(e.getKey(), "?"), 100.0 * threadCpu / wall);
     }
     Map<String, Object> r = new LinkedHashMap<>();
-    r.put("fromSecond", Math.round((t0 - started) / 1e8) / 10.0); // since Argos was created
+    r.put("fromSecond", Math.round((t0 - started) / 1e8) / 10.0); // since Argos started
     r.put("seconds", wall / 1e9);
     r.put("threads", names);
     r.put("cpuNanos", cpu);
@@ -485,7 +492,9 @@ public final class Harness {
         row.put("cause", String.valueOf(cause));
         row.put("signalAfterGcReturnedMs", round(afterMs));
         if (lagMs >= 0 && gcMs >= 0) {
-          after.add(afterMs);
+          if (afterMs >= 0) {
+            after.add(afterMs);
+          }
           detected++;
           row.put("errorMs", round(lagMs - gcMs));
           errors.add(lagMs - gcMs);
