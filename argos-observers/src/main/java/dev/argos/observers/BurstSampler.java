@@ -310,29 +310,31 @@ final class BurstSampler implements Sampler {
     @Nullable String[] keys = anyWatched ? new String[RequestRecorder.WATCH] : NO_KEYS;
     long heavyCount = 0;
     int heavyKeys = 0;
-    for (int s = 0; s < RequestRecorder.WATCH && anyWatched; s++) {
-      String k = rec.watched(s);
-      if (k == null) {
-        lastCount[s] = 0; // harvested when it was emptied
-        continue;
-      }
-      long c = rec.harvest(s);
-      lastCount[s] = c;
-      keys[s] = k;
-      keyed += c;
-      if (c > 0 && !rec.inSketch(k, completed)) {
-        watchedActive++; // not already in the sketch's distinct count (watched mid-epoch)
-      }
-      // heavy keys do not teach the typical rate: keys in an episode younger than the window,
-      // and keys at the firing level once there is a typical rate to fire against
-      Episode ep = keyEpisodes.get(k);
-      boolean heavy =
-          ep != null
-              ? now - ep.start < windowNanos
-              : typicalSeeded && perSecond(c, dur) >= level * (1 - EPS);
-      if (heavy && c > 0) {
-        heavyCount += c;
-        heavyKeys++;
+    if (anyWatched) {
+      for (int s = 0; s < RequestRecorder.WATCH; s++) {
+        String k = rec.watched(s);
+        if (k == null) {
+          lastCount[s] = 0; // harvested when it was emptied
+          continue;
+        }
+        long c = rec.harvest(s);
+        lastCount[s] = c;
+        keys[s] = k;
+        keyed += c;
+        if (c > 0 && !rec.inSketch(k, completed)) {
+          watchedActive++; // not already in the sketch's distinct count (watched mid-epoch)
+        }
+        // heavy keys do not teach the typical rate: keys in an episode younger than the window,
+        // and keys at the firing level once there is a typical rate to fire against
+        Episode ep = keyEpisodes.get(k);
+        boolean heavy =
+            ep != null
+                ? now - ep.start < windowNanos
+                : typicalSeeded && perSecond(c, dur) >= level * (1 - EPS);
+        if (heavy && c > 0) {
+          heavyCount += c;
+          heavyKeys++;
+        }
       }
     }
     if (stats[0] > 0) {
@@ -346,10 +348,13 @@ final class BurstSampler implements Sampler {
     if (keysWarm()) {
       judgeKeys(now, keys, dur, keyLevel(), epochTotal);
     }
-    for (int s = 0; s < RequestRecorder.WATCH && anyWatched; s++) {
-      String k = keys[s];
-      if (k != null && lastCount[s] == 0 && installedEpoch[s] < epochIndex && !keyEpisodes.containsKey(k)) {
-        rec.unwatch(s);
+    if (anyWatched) {
+      for (int s = 0; s < RequestRecorder.WATCH; s++) {
+        String k = keys[s];
+        if (k != null && lastCount[s] == 0 && installedEpoch[s] < epochIndex
+            && !keyEpisodes.containsKey(k)) {
+          rec.unwatch(s);
+        }
       }
     }
     epochIndex++;
@@ -434,7 +439,10 @@ final class BurstSampler implements Sampler {
         ep.quiet = 0;
       }
     }
-    for (int s = 0; s < RequestRecorder.WATCH && keys != NO_KEYS; s++) {
+    if (keys == NO_KEYS) {
+      return; // nothing watched this epoch: no key to judge
+    }
+    for (int s = 0; s < RequestRecorder.WATCH; s++) {
       String key = keys[s];
       if (key == null || keyEpisodes.containsKey(key)) {
         continue;

@@ -224,11 +224,12 @@ final class RequestRecorder {
    * from another thread it may also miss the counts of a harvest running at the same instant.
    */
   long total() {
-    int watched = watchedCount;
     long n = harvested;
-    for (int slot = 0; slot < WATCH && watched > 0; slot++) {
-      if (watch.get(slot) != null) {
-        n += peek(slot); // an unwatched slot was harvested when it was emptied
+    if (watchedCount > 0) {
+      for (int slot = 0; slot < WATCH; slot++) {
+        if (watch.get(slot) != null) {
+          n += peek(slot); // an unwatched slot was harvested when it was emptied
+        }
       }
     }
     return n + sketched() + total.sum();

@@ -29,9 +29,9 @@ import org.jspecify.annotations.Nullable;
  * often than once a tick. With one registered, the thread parks in slices of at most the
  * smallest resolution its fine samplers ask for at that moment (asked before every park: the
  * watchdog asks for slices only while it watches something, so an Argos that watches no executor
- * wakes at the meter's resolution only; the last slice before a tick is cut short so the tick stays on
- * schedule) and calls each FineSampler's onWake after every park with the park's start, due and
- * wake times. The tick schedule and tick counting are unchanged. Fine samplers are kept in an
+ * wakes at the meter's resolution only; the last slice before a tick is cut short so the tick
+ * stays on schedule) and calls each FineSampler's onWake after every park with the park's
+ * start, due and wake times. The tick schedule and tick counting are unchanged. Fine samplers are kept in an
  * array so that the wake-up path allocates nothing.
  *
  * Starvation: the engine records how late each tick starts. When a tick is late by at least
