@@ -46,10 +46,10 @@ public final class Signal {
   /** Argos's own fault (an observer or listener threw, signals dropped): {@code argos:error}. */
   public static final String TYPE_ERROR = "argosError";
 
-  /** The {@code data} field that marks the end of an episode. */
-  public static final String DATA_STATE = "state";
+  /** The {@code data} field that marks the end of an episode ({@link DataKeys#STATE}). */
+  public static final String DATA_STATE = DataKeys.STATE;
   /** The value of {@value #DATA_STATE} in the signal that ends an episode. */
-  public static final String STATE_RESOLVED = "resolved";
+  public static final String STATE_RESOLVED = DataKeys.STATE_RESOLVED;
 
   /** Longest key kept; longer keys are truncated. */
   public static final int MAX_KEY_LENGTH = 256;

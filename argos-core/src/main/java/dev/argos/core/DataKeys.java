@@ -1,0 +1,94 @@
+package dev.argos.core;
+
+/**
+ * The names of the {@link Signal#data()} entries that Argos's own signals carry, documented once.
+ * Read a field as {@code signal.data().get(DataKeys.LAG_MS)} rather than repeating the string.
+ *
+ * <p>Units are in the names: {@code ...Ms} milliseconds, {@code ...Bytes} bytes, {@code
+ * ...PerSecond} per second; shares ({@link #USAGE}, {@link #GROWTH}, {@link #GC_OVERHEAD}) are
+ * fractions in [0, 1] or above for growth. Which signal type carries which entry is listed on the
+ * signal's page under {@code docs/signals/}.
+ */
+public final class DataKeys {
+  private DataKeys() {}
+
+  // ---- every episode (docs/lifecycle.md) ----
+
+  /** {@code "resolved"} on the signal that ends an episode; absent while it runs. */
+  public static final String STATE = "state";
+  /** The value of {@link #STATE} that ends an episode. */
+  public static final String STATE_RESOLVED = "resolved";
+  /** Id of the episode, unique in the process: {@code "<type>-<n>"}; on every signal of it. */
+  public static final String EPISODE = "episode";
+  /** Why the condition holds (a detector's rule, e.g. {@code "growth"}, {@code "usage"}). */
+  public static final String REASON = "reason";
+  /** How long the episode lasted, in milliseconds; on the resolved signal. */
+  public static final String DURATION_MS = "durationMs";
+  /** How many occurrences the episode grouped (repeated short conditions of one kind). */
+  public static final String COUNT = "count";
+  /** The severity an escalated signal stepped up from. */
+  public static final String ESCALATED_FROM = "escalatedFrom";
+  /** How many identical signals a filter counted instead of delivering. */
+  public static final String REPEATS = "repeats";
+  /** The highest severity reached in the episode; on the resolved signal. */
+  public static final String MAX_SEVERITY = "maxSeverity";
+
+  // ---- eventLoopLag ----
+
+  /** How late the executor or the JVM was, in milliseconds. */
+  public static final String LAG_MS = "lagMs";
+  /** The largest {@link #LAG_MS} of the episode. */
+  public static final String MAX_LAG_MS = "maxLagMs";
+  /** The threshold in force, in milliseconds. */
+  public static final String THRESHOLD_MS = "thresholdMs";
+  /** True when detected while the executor was still stalled. */
+  public static final String IN_PROGRESS = "inProgress";
+  /** Name of the blocked thread. */
+  public static final String THREAD = "thread";
+  /** The blocked thread's frames, innermost first. */
+  public static final String STACK = "stack";
+  /** {@code "gc"}, {@code "blocked"} or {@code "unknown"}. */
+  public static final String CAUSE = "cause";
+  /** The GC pause that explains a JVM stall, in milliseconds. */
+  public static final String GC_PAUSE_MS = "gcPauseMs";
+
+  // ---- memoryPressure ----
+
+  /** Heap used after the last collection, in bytes. */
+  public static final String LIVE_SET_BYTES = "liveSetBytes";
+  /** Relative growth of the live set over the window (0.2 = 20 %). */
+  public static final String GROWTH = "growth";
+  /** The heap's maximum, in bytes. */
+  public static final String HEAP_MAX_BYTES = "heapMaxBytes";
+  /** Share of the time spent in GC over the window. */
+  public static final String GC_OVERHEAD = "gcOverhead";
+  /** Projected seconds until the heap is exhausted at the current trend. */
+  public static final String SECONDS_TO_EXHAUSTION = "secondsToExhaustion";
+
+  // ---- burst ----
+
+  /** Requests per second over the short window. */
+  public static final String RATE = "rate";
+  /** The learned baseline, requests per second. */
+  public static final String BASELINE_RATE = "baselineRate";
+  /** The configured burst multiplier. */
+  public static final String MULTIPLIER = "multiplier";
+  /** The short window the rate was measured over, in milliseconds. */
+  public static final String WINDOW_MS = "windowMs";
+
+  // ---- resourceExhaustion ----
+
+  /** Descriptors or threads open now. */
+  public static final String OPEN = "open";
+  /** Their limit. */
+  public static final String MAX = "max";
+  /** {@link #OPEN} / {@link #MAX}. */
+  public static final String USAGE = "usage";
+
+  // ---- actions and errors ----
+
+  /** The outcome of an action a listener took, as text. */
+  public static final String RESULT = "result";
+  /** What kind of fault or action (argos:error, argos:quarantine). */
+  public static final String KIND = "kind";
+}
