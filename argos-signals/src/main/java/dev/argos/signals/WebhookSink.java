@@ -179,6 +179,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile long downUntilNanos;
   private volatile boolean down;
+  // the last attempt's failure, scrubbed, for the "unreachable" line
+  private volatile String lastFailure = "none";
   // the rate limit of the "signal lost" lines; guarded by lostLock
   private final Object lostLock = new Object();
   private long lostLoggedAt;
@@ -274,9 +276,10 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         if (!down) {
           down = true;
           log.warn(
-              "argos: webhook {} unreachable after {} attempts; using the fallback for {}",
+              "argos: webhook {} unreachable after {} attempts (last: {}); using the fallback for {}",
               redacted,
               attempts,
+              lastFailure,
               downCooldown);
         }
       }
@@ -355,7 +358,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     HttpRequest request = rb.build();
     long capMillis = connectTimeout.plus(requestTimeout).toMillis() + 1000;
     long pause = backoff.toMillis();
-    @Nullable Throwable last = null;
+    String last = "none";
     for (int attempt = 1; attempt <= attempts; attempt++) {
       if (closed.getCount() == 0) {
         return Outcome.CLOSED;
@@ -368,7 +371,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       try {
         f = client.sendAsync(request, new StatusOnly(status));
       } catch (RuntimeException e) {
-        last = e;
+        last = scrub(e);
         break; // e.g. the client was shut down
       }
       f.whenComplete(
@@ -395,9 +398,10 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
               "argos: webhook {} rejected a signal with HTTP {}; not retried", redacted, code);
           return Outcome.REJECTED;
         }
-        last = null;
+        last = "HTTP " + code;
       } catch (ExecutionException | TimeoutException e) {
-        last = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        Throwable cause = e.getCause();
+        last = scrub(e instanceof ExecutionException && cause != null ? cause : e);
         // a failure, a timeout or our own safety cap: try again
       } catch (CancellationException e) {
         return Outcome.CLOSED;
@@ -424,9 +428,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         pause = Math.min(pause * 2, MAX_BACKOFF.toMillis());
       }
     }
-    if (last != null && log.isDebugEnabled()) {
-      log.debug("argos: webhook {} last attempt failed: {}", redacted, scrub(last));
-    }
+    lastFailure = last;
     return Outcome.UNREACHABLE;
   }
 

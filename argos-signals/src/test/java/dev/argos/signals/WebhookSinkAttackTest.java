@@ -147,7 +147,7 @@ class WebhookSinkAttackTest {
     }
     assertThat(lines).hasSizeGreaterThanOrEqualTo(3);
     assertThat(lines).anyMatch(l -> l.contains("rejected a signal with HTTP 401"));
-    assertThat(lines).anyMatch(l -> l.contains("unreachable after 3 attempts"));
+    assertThat(lines).anyMatch(l -> l.contains("unreachable after 3 attempts (last: HTTP 500)"));
     assertThat(lines).allMatch(l -> l.contains("http://127.0.0.1:" + port + "/services/..."));
     assertThat(String.join("\n", lines))
         .doesNotContain("SECRET")

@@ -290,9 +290,10 @@ public final class ArgosMetrics implements MeterBinder, SignalListener, AutoClos
           }
         }
       }
-      // executors no longer watched: their meters go, so the tag follows the watched set
+      // executors no longer watched: their meters go, so the tag follows the watched set (an
+      // empty map is a supplier that failed or has nothing yet: nothing is removed then)
       for (Iterator<Map.Entry<String, String>> it = executors.entrySet().iterator();
-          it.hasNext(); ) {
+          !current.isEmpty() && it.hasNext(); ) {
         Map.Entry<String, String> e = it.next();
         if (!current.containsKey(e.getKey())) {
           it.remove();
