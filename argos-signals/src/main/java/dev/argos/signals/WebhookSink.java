@@ -344,6 +344,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     }
   }
 
+  @SuppressWarnings("CollectionUndefinedEquality") // futures are equal by identity: what we want
   private Outcome deliver(byte[] body) {
     HttpRequest.Builder rb =
         HttpRequest.newBuilder(uri)
@@ -374,14 +375,15 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         last = scrub(e);
         break; // e.g. the client was shut down
       }
-      f.whenComplete(
-          (r, e) -> {
-            if (e != null) {
-              status.completeExceptionally(e);
-            } else {
-              status.complete(r.statusCode());
-            }
-          });
+      CompletableFuture<?> unused =
+          f.whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  status.completeExceptionally(e);
+                } else {
+                  status.complete(r.statusCode());
+                }
+              });
       inFlight.add(f);
       inFlight.add(status);
       try {
