@@ -267,7 +267,11 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         delivered.incrementAndGet();
         if (down) {
           down = false;
-          log.info("argos: webhook {} is reachable again", redacted);
+          try {
+            log.info("argos: webhook {} is reachable again", redacted);
+          } catch (RuntimeException e) {
+            // delivered all the same: a failing logger must not send it to the fallback too
+          }
         }
         return;
       }
