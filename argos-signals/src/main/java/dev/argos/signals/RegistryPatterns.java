@@ -112,7 +112,7 @@ public final class RegistryPatterns {
     List<String> names = new ArrayList<>();
     for (Path f : files) {
       names.add(f.toString());
-      skipped += ProblemRegistry.forEach(f, a::add);
+      skipped += RegistryReader.forEach(f, a::add);
     }
     return new RegistryPatterns(List.copyOf(names), zone, a.records, skipped, a.findings());
   }

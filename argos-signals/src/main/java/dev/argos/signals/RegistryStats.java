@@ -76,7 +76,7 @@ public final class RegistryStats {
     files.forEach(f -> names.add(f.toString()));
     RegistryStats s = new RegistryStats(List.copyOf(names), zone);
     for (Path f : files) {
-      s.skippedLines += ProblemRegistry.forEach(f, s::add);
+      s.skippedLines += RegistryReader.forEach(f, s::add);
     }
     return s;
   }
