@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -37,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RegistryStats {
   private static final DateTimeFormatter HOUR =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX");
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX", Locale.ROOT);
 
   private final List<String> files;
   private final ZoneId zone;
