@@ -1,6 +1,7 @@
 package dev.argos.signals;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.SafeText;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
@@ -38,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *       written yet.
  *   <li>One writer per file. Registries opened on the same file in one JVM (the same file name in
  *       the same directory, directories resolved through links) share one writer, counted: lines
- *       from both are all kept, rotation happens once, and the file is closed when the last of
- *       them is closed. They must ask for the same {@code maxFileBytes}, {@code backups}, {@code
+ *       from both are all kept, rotation happens once, and the file is closed when the last of them
+ *       is closed. They must ask for the same {@code maxFileBytes}, {@code backups}, {@code
  *       minFreeBytes} and {@code syncEachLine}, else the second open throws {@link
  *       IllegalStateException}; the clock of the first open is used. Another process opening the
  *       file while it is open here is refused with an {@link IllegalStateException} naming the
@@ -60,9 +61,9 @@ import org.slf4j.LoggerFactory;
  *       registry sharing the file); writing resumes by itself when space is back.
  *   <li>{@link #onSignal(Signal)} never throws: I/O errors are logged once per episode, counted,
  *       and retried at most once a second. It is safe to call from several threads. An exception
- *       thrown by the action resolver or the error sink is logged as its class name and its
- *       message neutralised (one line, no control characters, at most 200 characters), never with
- *       its stack trace.
+ *       thrown by the action resolver or the error sink is logged as its class name and its message
+ *       neutralised (one line, no control characters, at most 200 characters), never with its stack
+ *       trace.
  *   <li>Untrusted text (keys, messages, data) is JSON-escaped, including line and paragraph
  *       separators, bidi controls and C1 controls, so a line never splits and never carries a
  *       terminal control character.
@@ -307,7 +308,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     static ActionResolver defaults() {
       return signal -> {
         if (Signal.TYPE_QUARANTINE.equals(signal.type())) {
-          Object result = signal.data().get("result");
+          Object result = signal.data().get(DataKeys.RESULT);
           return new Action("quarantine", result instanceof String s ? s : "ok");
         }
         return Action.NONE;

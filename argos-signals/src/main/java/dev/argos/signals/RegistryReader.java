@@ -12,9 +12,9 @@ import java.util.function.Consumer;
 
 /**
  * Reads registry files: cuts lines on {@code '\n'} bytes, parses each with {@link
- * ProblemRecordCodec}, and skips (and counts) every line that is not a complete record (a torn
- * last line, a foreign line, a line over {@value #MAX_READ_LINE_BYTES} bytes). Takes no lock and
- * writes nothing, so it can read a file a live registry is appending to.
+ * ProblemRecordCodec}, and skips (and counts) every line that is not a complete record (a torn last
+ * line, a foreign line, a line over {@value #MAX_READ_LINE_BYTES} bytes). Takes no lock and writes
+ * nothing, so it can read a file a live registry is appending to.
  */
 final class RegistryReader {
   /** Longest line read; longer lines are skipped without being held in memory. */

@@ -1,6 +1,7 @@
 package dev.argos.signals;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
@@ -145,8 +146,8 @@ final class RegistryWriter {
   }
 
   /**
-   * The writer of {@code requested}: this JVM's open one if there is one (its count raised), else
-   * a new one (the directory created, the lock taken, the file opened for appending). {@code
+   * The writer of {@code requested}: this JVM's open one if there is one (its count raised), else a
+   * new one (the directory created, the lock taken, the file opened for appending). {@code
    * errorTarget} receives the low-disk report until {@link #release(SignalListener)}; it must not
    * throw. A new writer uses {@code clock} and {@code freeSpace}; a shared one keeps its own.
    *
@@ -164,7 +165,9 @@ final class RegistryWriter {
     synchronized (OPEN) {
       RegistryWriter w = OPEN.get(key);
       if (w == null) {
-        w = new RegistryWriter(key, settings, clock, freeSpace != null ? freeSpace : new FileStoreSpace());
+        w =
+            new RegistryWriter(
+                key, settings, clock, freeSpace != null ? freeSpace : new FileStoreSpace());
         w.start();
         OPEN.put(key, w);
       } else if (!w.settings.equals(settings)) {
@@ -219,7 +222,10 @@ final class RegistryWriter {
     try {
       lc =
           FileChannel.open(
-              lockPath, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+              lockPath,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
       FileLock fl;
       try {
         fl = lc.tryLock();
@@ -366,10 +372,10 @@ final class RegistryWriter {
           .timestamp(clock.instant())
           .key(path.toString())
           .message(msg)
-          .data("kind", "registryLowDisk")
-          .data("path", path.toString())
-          .data("usableBytes", usable)
-          .data("minFreeBytes", minFreeBytes)
+          .data(DataKeys.KIND, "registryLowDisk")
+          .data(DataKeys.PATH, path.toString())
+          .data(DataKeys.USABLE_BYTES, usable)
+          .data(DataKeys.MIN_FREE_BYTES, minFreeBytes)
           .build();
     }
     if (usable >= minFreeBytes && lowSpace) {
@@ -415,7 +421,8 @@ final class RegistryWriter {
       if (failing) {
         failing = false;
         log.info(
-            "argos: problem registry {} is writing again", SafeText.neutralise(path.toString(), 256));
+            "argos: problem registry {} is writing again",
+            SafeText.neutralise(path.toString(), 256));
       }
       return true;
     } catch (IOException e) {

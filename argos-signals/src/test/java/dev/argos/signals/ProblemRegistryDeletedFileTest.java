@@ -47,7 +47,9 @@ class ProblemRegistryDeletedFileTest {
       clock.advance(Duration.ofSeconds(1));
       reg.onSignal(ProblemRegistryTest.signal(2));
     }
-    assertThat(ProblemRegistry.read(moved)).extracting(r -> r.data().get("seq")).containsExactly(0, 1);
+    assertThat(ProblemRegistry.read(moved))
+        .extracting(r -> r.data().get("seq"))
+        .containsExactly(0, 1);
     assertThat(ProblemRegistry.read(file)).extracting(r -> r.data().get("seq")).containsExactly(2);
   }
 
@@ -62,7 +64,8 @@ class ProblemRegistryDeletedFileTest {
       while (Files.size(file) < 3000) {
         reg.onSignal(ProblemRegistryTest.signal(seq++));
       }
-      try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      try (var ch =
+          java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
         ch.truncate(0);
       }
       clock.advance(Duration.ofSeconds(1));
@@ -71,7 +74,10 @@ class ProblemRegistryDeletedFileTest {
         reg.onSignal(ProblemRegistryTest.signal(seq++));
       }
       assertThat(reg.rotations()).isZero();
-      assertThat(ProblemRegistry.read(file)).first().extracting(r -> r.data().get("seq")).isEqualTo(after);
+      assertThat(ProblemRegistry.read(file))
+          .first()
+          .extracting(r -> r.data().get("seq"))
+          .isEqualTo(after);
     }
   }
 }

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A user callback's exception message is attacker text: the registry logs it neutralised, on one
- * line, never verbatim. Run in a child JVM so the real SLF4J binding (slf4j-simple) logs at WARN
- * to a standard error we can read; the build runs tests at level error.
+ * line, never verbatim. Run in a child JVM so the real SLF4J binding (slf4j-simple) logs at WARN to
+ * a standard error we can read; the build runs tests at level error.
  */
 class ProblemRegistryLogInjectionTest {
   static final String FORGED = "2026-12-02 03:00:00 [main] INFO dev.argos.Agent - all clear";

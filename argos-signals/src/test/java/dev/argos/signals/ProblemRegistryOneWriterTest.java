@@ -3,7 +3,6 @@ package dev.argos.signals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.argos.core.Signal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +131,9 @@ class ProblemRegistryOneWriterTest {
           .contains("another process");
       reg.onSignal(ProblemRegistryTest.signal(1));
     }
-    assertThat(ProblemRegistry.read(file)).extracting(ProblemRecord::app).doesNotContain("lock-child");
+    assertThat(ProblemRegistry.read(file))
+        .extracting(ProblemRecord::app)
+        .doesNotContain("lock-child");
     // once closed, the file is free for another process
     Child wrote = runChild(file);
     assertThat(wrote.exit).as(wrote.output).isZero();

@@ -208,7 +208,10 @@ class RegistryHistoryTest {
     try {
       List<RegistryPatterns.Finding> hour =
           RegistryPatterns.of(file).findings(RegistryPatterns.SAME_HOUR);
-      assertThat(hour).singleElement().extracting(RegistryPatterns.Finding::summary).asString()
+      assertThat(hour)
+          .singleElement()
+          .extracting(RegistryPatterns.Finding::summary)
+          .asString()
           .contains("between 03:00 and 04:00 on 5 different days");
     } finally {
       Locale.setDefault(before);
