@@ -128,7 +128,9 @@ class ProblemRegistryOneWriterTest {
       assertThat(refused.output)
           .startsWith("refused: ")
           .contains(file.getFileName().toString())
-          .contains("another process");
+          .contains("another process")
+          .contains("pid " + ProcessHandle.current().pid())
+          .contains("p.jsonl.lock");
       reg.onSignal(ProblemRegistryTest.signal(1));
     }
     assertThat(ProblemRegistry.read(file))
