@@ -3,6 +3,7 @@ package dev.argos.signals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.argos.core.Signal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,6 +104,26 @@ class ProblemRegistryOneWriterTest {
       c.onSignal(ProblemRegistryTest.signal(3));
     }
     assertThat(ProblemRegistry.read(file)).hasSize(3);
+  }
+
+  @Test
+  void theLowDiskReportReachesTheErrorSinkOfEveryRegistrySharingTheFile() {
+    Path file = dir.resolve("p.jsonl");
+    List<Signal> toA = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Signal> toB = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ProblemRegistry a =
+            ProblemRegistry.builder(file).minFreeBytes(Long.MAX_VALUE).errorSink(toA::add).open();
+        ProblemRegistry b =
+            ProblemRegistry.builder(file).minFreeBytes(Long.MAX_VALUE).errorSink(toB::add).open()) {
+      b.onSignal(ProblemRegistryTest.signal(0));
+      a.onSignal(ProblemRegistryTest.signal(1));
+      assertThat(a.isStoppedForLowDisk()).isTrue();
+      assertThat(b.isStoppedForLowDisk()).isTrue();
+      assertThat(a.linesDropped()).isEqualTo(1);
+      assertThat(b.linesDropped()).isEqualTo(1);
+    }
+    assertThat(toA).singleElement().extracting(Signal::type).isEqualTo(Signal.TYPE_ERROR);
+    assertThat(toB).singleElement().extracting(Signal::type).isEqualTo(Signal.TYPE_ERROR);
   }
 
   @Test
