@@ -227,13 +227,15 @@ final class RegistryWriter {
               StandardOpenOption.READ,
               StandardOpenOption.WRITE);
       FileLock fl;
+      String holder;
       try {
         fl = lc.tryLock();
+        holder = fl == null ? holder(lc) : "";
       } catch (OverlappingFileLockException e) {
-        fl = null; // locked in this JVM outside the table: not ours to share
+        fl = null; // locked in this JVM outside Argos's table: not ours to share
+        holder = "this JVM, outside Argos";
       }
       if (fl == null) {
-        String holder = holder(lc);
         throw new IllegalStateException(
             "problem registry "
                 + path
