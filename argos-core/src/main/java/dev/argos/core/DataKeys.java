@@ -91,4 +91,13 @@ public final class DataKeys {
   public static final String RESULT = "result";
   /** What kind of fault or action (argos:error, argos:quarantine). */
   public static final String KIND = "kind";
+
+  // ---- registry (task: registry writer/reader split) ----
+
+  /** The file a registry report is about ({@code argos:error}, kind {@code registryLowDisk}). */
+  public static final String PATH = "path";
+  /** Bytes usable on the registry's file system when writing stopped. */
+  public static final String USABLE_BYTES = "usableBytes";
+  /** The registry's free-space floor in bytes. */
+  public static final String MIN_FREE_BYTES = "minFreeBytes";
 }
