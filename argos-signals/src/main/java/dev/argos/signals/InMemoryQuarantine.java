@@ -583,13 +583,23 @@ public final class InMemoryQuarantine implements Quarantine {
     }
   }
 
-  /** One line, the user's exception message neutralised (no newline, ESC or forged line). */
   private static void logFailure(String who, Throwable t) {
-    log.warn(
-        "argos: the quarantine's {} threw {}: {}; continuing",
-        who,
-        SafeText.neutralise(t.getClass().getName(), 200),
-        SafeText.neutralise(t.getMessage(), 200));
+    log.warn("{}", failureLine(who, t));
+  }
+
+  /**
+   * The warning for a user callback that threw: one line, its exception's class and message
+   * neutralised (no newline, ESC or forged log line) and capped; no stack trace, which would
+   * print the message verbatim.
+   */
+  static String failureLine(String who, Throwable t) {
+    return "argos: the quarantine's "
+        + who
+        + " threw "
+        + SafeText.neutralise(t.getClass().getName(), 200)
+        + ": "
+        + SafeText.neutralise(t.getMessage(), 200)
+        + "; continuing";
   }
 
   private static String capReason(String reason) {
