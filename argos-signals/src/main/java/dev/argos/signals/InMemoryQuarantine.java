@@ -93,7 +93,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InMemoryQuarantine implements Quarantine {
   private static final Logger log = LoggerFactory.getLogger(InMemoryQuarantine.class);
-  private static final String SOURCE = "argos";
   private static final int MAX_REASON_LENGTH = 256;
   /** Most changes that listeners writing back may add to one delivery. */
   private static final int MAX_NESTED = 10_000;
@@ -494,51 +493,7 @@ public final class InMemoryQuarantine implements Quarantine {
       eventsDropped++;
       return;
     }
-    boolean extended = AuditRecord.ACTION_EXTENDED.equals(action);
-    Signal.Builder b =
-        Signal.builder(Signal.TYPE_QUARANTINE)
-            .severity(signalSeverity)
-            .key(e.key)
-            .source(SOURCE)
-            .timestamp(at)
-            .message(message(action, e))
-            .data("action", extended ? AuditRecord.ACTION_QUARANTINED : action)
-            .data("ttlMs", ttlMs)
-            .data("severity", e.severity.name())
-            .data("reason", e.reason)
-            .data("offences", e.offences);
-    if (extended) {
-      b.data("extended", true);
-    }
-    if (!AuditRecord.ACTION_REPEAT_OFFENDER.equals(action)) {
-      b.data("remainingMs", Math.max(0, (e.expiresAt - now) / 1_000_000L));
-    }
-    if (AuditRecord.ACTION_RELEASED.equals(action)
-        || AuditRecord.ACTION_EXPIRED.equals(action)
-        || AuditRecord.ACTION_EVICTED.equals(action)) {
-      b.data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
-          .data("durationMs", Math.max(0, (now - e.start) / 1_000_000L));
-    }
-    batch.add(new Change(b.build(), rec));
-  }
-
-  private static String message(String action, Entry e) {
-    switch (action) {
-      case AuditRecord.ACTION_QUARANTINED:
-        return "quarantined for " + (e.ttl / 1_000_000L) + " ms (offence " + e.offences + ")";
-      case AuditRecord.ACTION_EXTENDED:
-        return "quarantine extended (" + e.severity + ")";
-      case AuditRecord.ACTION_RELEASED:
-        return "released from quarantine";
-      case AuditRecord.ACTION_EXPIRED:
-        return "quarantine expired";
-      case AuditRecord.ACTION_EVICTED:
-        return "evicted from a full quarantine";
-      default:
-        return "repeat offender: quarantined "
-            + e.offences
-            + " times within a day; a person should look";
-    }
+    batch.add(new Change(ChangeSignals.of(e, action, signalSeverity, at, now), rec));
   }
 
   // ---- delivery, under lock, by the outermost write on this thread ----
