@@ -208,6 +208,9 @@ public final class Signal {
   /** Characters of a long key kept in its canonical form: the rest is the marker and digest. */
   private static final int LONG_KEY_PREFIX = MAX_KEY_LENGTH - 1 - 16;
 
+  /** Never used itself, only cloned (by {@link #newSha256()}). */
+  private static final MessageDigest SHA256_PROTOTYPE = sha256Instance();
+
   /**
    * The one form under which Argos names a key: in signals ({@link Builder#key}), in a {@link
    * Quarantine} (every shipped quarantine applies it to every key it is given) and in the
@@ -254,12 +257,7 @@ public final class Signal {
   }
 
   private static byte[] sha256(String key) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    MessageDigest md = newSha256();
     byte[] buf = new byte[2048];
     int n = key.length();
     for (int i = 0; i < n; ) {
@@ -272,6 +270,23 @@ public final class Signal {
       md.update(buf, 0, len);
     }
     return md.digest();
+  }
+
+  /** A fresh SHA-256 digest: a clone of one prototype (cheaper than a provider look-up). */
+  private static MessageDigest newSha256() {
+    try {
+      return (MessageDigest) SHA256_PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return sha256Instance();
+    }
+  }
+
+  private static MessageDigest sha256Instance() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
   }
 
   /** Builds a {@link Signal}. Not thread-safe. */

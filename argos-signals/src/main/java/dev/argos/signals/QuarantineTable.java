@@ -1,6 +1,7 @@
 package dev.argos.signals;
 
 import dev.argos.core.Severity;
+import dev.argos.core.Signal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,6 +19,10 @@ import org.jspecify.annotations.Nullable;
  * table keeps two indexes: `live` (the read map) and `order`, one insertion-ordered map per
  * severity, so the eviction victim (lowest severity, then oldest) is found in O(1).
  *
+ * Long keys: `fullLengthKeys` counts terms whose key is 256 characters long (every long key's
+ * canonical form is), so a look-up of a longer key skips its SHA-256 while there is none.
+ * It is incremented before an entry enters `live` and decremented after it left.
+ *
  * Expiry: `earliestExpiry` is a lower bound of the live entries' expiries; once the clock has
  * passed it, one O(n) scan removes every expired entry and recomputes the bound.
  */
@@ -33,6 +38,12 @@ final class QuarantineTable {
   private final List<LinkedHashMap<String, Entry>> order = new ArrayList<>();
 
   private long earliestExpiry;
+  /**
+   * Terms whose key has exactly {@link Signal#MAX_KEY_LENGTH} characters, the length of every
+   * long key's canonical form. While it is 0 no long key can be quarantined, so a look-up of
+   * one needs no hashing. Written under the owner's lock, read by any thread.
+   */
+  private volatile int fullLengthKeys;
 
   QuarantineTable(int maxKeys) {
     this.live = new ConcurrentHashMap<>(Math.min(maxKeys, 1 << 14) * 4 / 3 + 1);
@@ -46,6 +57,14 @@ final class QuarantineTable {
     return live.get(key);
   }
 
+  /**
+   * False when no term's key has the length of a long key's canonical form: then no key
+   * longer than {@link Signal#MAX_KEY_LENGTH} is quarantined. Lock-free, one volatile read.
+   */
+  boolean mayHoldLongKeys() {
+    return fullLengthKeys != 0;
+  }
+
   /** Terms held, expired ones not yet removed included; lock-free. */
   int size() {
     return live.size();
@@ -56,6 +75,7 @@ final class QuarantineTable {
     if (live.isEmpty() || e.expiresAt - earliestExpiry < 0) {
       earliestExpiry = e.expiresAt;
     }
+    count(e, 1); // before the entry is visible: a reader that finds it also finds the count
     live.put(e.key, e);
     order.get(e.severity.ordinal()).put(e.key, e);
   }
@@ -69,8 +89,16 @@ final class QuarantineTable {
   }
 
   void remove(Entry e) {
-    live.remove(e.key, e);
+    if (live.remove(e.key, e)) {
+      count(e, -1);
+    }
     order.get(e.severity.ordinal()).remove(e.key);
+  }
+
+  private void count(Entry e, int delta) {
+    if (e.key.length() == Signal.MAX_KEY_LENGTH) {
+      fullLengthKeys += delta; // not atomic, but only ever written under the owner's lock
+    }
   }
 
   /**
@@ -103,7 +131,9 @@ final class QuarantineTable {
         Entry e = it.next();
         if (e.expiresAt - now <= 0) {
           it.remove();
-          live.remove(e.key, e);
+          if (live.remove(e.key, e)) {
+            count(e, -1);
+          }
           expired.add(e);
         } else if (!any || e.expiresAt - earliest < 0) {
           earliest = e.expiresAt;

@@ -110,6 +110,43 @@ class QuarantineLongKeyTest {
   }
 
   @Test
+  void aLongKeyIsNotHashedWhileNoLongKeyIsQuarantined() {
+    Assumptions.assumeTrue(allocationMeasurable());
+    com.sun.management.ThreadMXBean tmx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    InMemoryQuarantine q = Quarantines.inMemory();
+    q.quarantine("10.0.0.1", Severity.WARNING, "r");
+    String longKey = flooderKey(1024);
+    for (int i = 0; i < 100_000; i++) { // warm up
+      assertThat(q.isQuarantined(longKey)).isFalse();
+    }
+    long tid = Thread.currentThread().getId();
+    long before = tmx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 100_000; i++) {
+      q.isQuarantined(longKey);
+    }
+    assertThat(tmx.getThreadAllocatedBytes(tid) - before).isLessThan(1_000L);
+    // once one is quarantined, long keys are hashed and found; after it leaves, not again
+    assertThat(q.quarantine(longKey, Severity.WARNING, "r")).isTrue();
+    assertThat(q.isQuarantined(longKey)).isTrue();
+    assertThat(q.isQuarantined(flooderKey(1025))).isFalse();
+    assertThat(q.release(longKey)).isTrue();
+    assertThat(q.isQuarantined(longKey)).isFalse();
+    before = tmx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 100_000; i++) {
+      q.isQuarantined(longKey);
+    }
+    assertThat(tmx.getThreadAllocatedBytes(tid) - before).isLessThan(1_000L);
+  }
+
+  private static boolean allocationMeasurable() {
+    java.lang.management.ThreadMXBean mx =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    return mx instanceof com.sun.management.ThreadMXBean
+        && ((com.sun.management.ThreadMXBean) mx).isThreadAllocatedMemorySupported();
+  }
+
+  @Test
   void theHotPathStaysAllocationFreeForKeysOfExactly256Characters() {
     java.lang.management.ThreadMXBean mx =
         java.lang.management.ManagementFactory.getThreadMXBean();
