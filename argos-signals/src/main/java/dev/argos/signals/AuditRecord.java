@@ -357,27 +357,40 @@ public final class AuditRecord {
    * "a?"} hash differently. Identical to UTF-8 for well-formed text.
    */
   private static byte[] utf8KeepingLoneSurrogates(String text) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length() + 16);
-    text.codePoints()
-        .forEach(
-            cp -> {
-              if (cp < 0x80) {
-                out.write(cp);
-              } else if (cp < 0x800) {
-                out.write(0xc0 | (cp >>> 6));
-                out.write(0x80 | (cp & 0x3f));
-              } else if (cp < 0x10000) {
-                out.write(0xe0 | (cp >>> 12));
-                out.write(0x80 | ((cp >>> 6) & 0x3f));
-                out.write(0x80 | (cp & 0x3f));
-              } else {
-                out.write(0xf0 | (cp >>> 18));
-                out.write(0x80 | ((cp >>> 12) & 0x3f));
-                out.write(0x80 | ((cp >>> 6) & 0x3f));
-                out.write(0x80 | (cp & 0x3f));
-              }
-            });
-    return out.toByteArray();
+    int n = text.length();
+    int i = 0;
+    while (i < n && !Character.isSurrogate(text.charAt(i))) {
+      i++;
+    }
+    if (i == n) {
+      return text.getBytes(StandardCharsets.UTF_8); // no surrogate: plain UTF-8, the fast path
+    }
+    byte[] out = new byte[n * 3]; // at most 3 bytes a char (a pair: 4 bytes for 2 chars)
+    int len = 0;
+    for (i = 0; i < n; i++) {
+      int cp = text.charAt(i);
+      if (Character.isHighSurrogate((char) cp)
+          && i + 1 < n
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        cp = Character.toCodePoint((char) cp, text.charAt(++i));
+      }
+      if (cp < 0x80) {
+        out[len++] = (byte) cp;
+      } else if (cp < 0x800) {
+        out[len++] = (byte) (0xc0 | (cp >>> 6));
+        out[len++] = (byte) (0x80 | (cp & 0x3f));
+      } else if (cp < 0x10000) { // a lone surrogate too: its own 3 bytes
+        out[len++] = (byte) (0xe0 | (cp >>> 12));
+        out[len++] = (byte) (0x80 | ((cp >>> 6) & 0x3f));
+        out[len++] = (byte) (0x80 | (cp & 0x3f));
+      } else {
+        out[len++] = (byte) (0xf0 | (cp >>> 18));
+        out[len++] = (byte) (0x80 | ((cp >>> 12) & 0x3f));
+        out[len++] = (byte) (0x80 | ((cp >>> 6) & 0x3f));
+        out[len++] = (byte) (0x80 | (cp & 0x3f));
+      }
+    }
+    return java.util.Arrays.copyOf(out, len);
   }
 
   @Override

@@ -97,6 +97,19 @@ class AuditRecordTest {
   }
 
   @Test
+  void wellFormedTextIsHashedAsPlainUtf8() throws Exception {
+    AuditRecord r =
+        AuditRecord.next(1, T, "quarantined", "k\uD83D\uDE00\u00e9", Severity.WARNING, 1, 1,
+            "r\u2026", AuditRecord.GENESIS);
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] d =
+        md.digest(
+            (AuditRecord.GENESIS + "\n" + r.canonicalText())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(r.hash()).isEqualTo(java.util.HexFormat.of().formatHex(d));
+  }
+
+  @Test
   void hashesAreLowerCaseHexAndParseRefusesOthers() {
     AuditRecord r = chainOf(1).get(0);
     assertThat(r.hash()).matches("[0-9a-f]{64}");
