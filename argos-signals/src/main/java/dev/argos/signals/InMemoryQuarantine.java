@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #isQuarantined(String)} is safe on any thread's hot path: for a key of at most
  *       {@value Signal#MAX_KEY_LENGTH} characters that is not quarantined it is one hash-map
  *       lookup (no lock, no clock, no allocation); for one that is, it adds one read of the
- *       clock. A longer key costs one SHA-256 over it (about 1 to 8 µs for 1 024 characters),
+ *       clock. A longer key costs one SHA-256 over it (microseconds for 1 024 characters),
  *       and nothing while no long key is quarantined. It never throws.
  *   <li>Keys of any length: every method applies {@link Signal#canonicalKey(String)}, the form
  *       under which signals name keys, so a client detected under a long key is quarantined,
