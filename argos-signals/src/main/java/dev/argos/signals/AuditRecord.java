@@ -353,8 +353,9 @@ public final class AuditRecord {
 
   /**
    * UTF-8, except that a lone surrogate is encoded as its own 3-byte sequence (Python's {@code
-   * encode("utf-8", "surrogatepass")}) instead of {@code '?'}: so {@code "a\uD800"} and {@code
-   * "a?"} hash differently. Identical to UTF-8 for well-formed text.
+   * encode("utf-8", "surrogatepass")}) instead of {@code '?'}: so a key of {@code "a"} and a
+   * lone high surrogate hashes differently from {@code "a?"}. Identical to UTF-8 for
+   * well-formed text.
    */
   private static byte[] utf8KeepingLoneSurrogates(String text) {
     int n = text.length();

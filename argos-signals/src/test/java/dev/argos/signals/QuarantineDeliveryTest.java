@@ -45,6 +45,58 @@ class QuarantineDeliveryTest {
   }
 
   @Test
+  void concurrentWritersChangesReachTheSinkInExactlyTheChainOrder() throws Exception {
+    InMemoryQuarantine q =
+        Quarantines.builder().clock(clock).maxKeys(64).auditCapacity(100_000).build();
+    List<String> sunk = new java.util.concurrent.CopyOnWriteArrayList<>();
+    q.publishTo(s -> sunk.add(s.key() + ":" + s.data().get("action") + ":" + s.data().get("offences")));
+    int writers = 4;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(writers);
+    CountDownLatch start = new CountDownLatch(1);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int id = w;
+        done.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 2_000; i++) {
+                    String k = "k" + ((i * 7 + id) % 100);
+                    if (i % 3 == 0) {
+                      q.release(k);
+                    } else {
+                      q.quarantine(k, Severity.values()[(i + id) % 3], "w");
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    List<AuditRecord> chain = q.auditRecords();
+    assertThat(q.stats().auditTrimmed()).isZero();
+    assertThat(sunk)
+        .containsExactlyElementsOf(
+            chain.stream()
+                .map(
+                    r ->
+                        r.key()
+                            + ":"
+                            + ("extended".equals(r.action()) ? "quarantined" : r.action())
+                            + ":"
+                            + r.offences())
+                .collect(Collectors.toList()));
+    assertThat(q.verifyAudit()).isTrue();
+  }
+
+  @Test
   void aListenerWritingBackIsDeliveredAfterTheCurrentChangesInChainOrder() {
     InMemoryQuarantine q = Quarantines.builder().clock(clock).build();
     q.quarantine("k1", Duration.ofSeconds(1), Severity.WARNING, "r");
