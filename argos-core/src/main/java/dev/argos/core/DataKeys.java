@@ -100,4 +100,22 @@ public final class DataKeys {
   public static final String USABLE_BYTES = "usableBytes";
   /** The registry's free-space floor in bytes. */
   public static final String MIN_FREE_BYTES = "minFreeBytes";
+
+  // ---- quarantine (task: quarantine) : argos:quarantine change signals ----
+
+  /**
+   * What changed: {@code quarantined}, {@code released}, {@code expired}, {@code evicted} or
+   * {@code repeatOffender}.
+   */
+  public static final String ACTION = "action";
+  /** The term's time-to-live in milliseconds. */
+  public static final String TTL_MS = "ttlMs";
+  /** The term's severity ({@code INFO}, {@code WARNING}, {@code CRITICAL}). */
+  public static final String SEVERITY = "severity";
+  /** Terms started for the key within the offence window, this one included. */
+  public static final String OFFENCES = "offences";
+  /** Milliseconds left in the term (0 when it ended). */
+  public static final String REMAINING_MS = "remainingMs";
+  /** {@code true} when a quarantined key's term was extended or its severity raised. */
+  public static final String EXTENDED = "extended";
 }
