@@ -420,14 +420,9 @@ final class ExecutorWatchdog implements FineSampler {
                       + "thread %s at %s",
                   name, lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
                   threadName == null ? "unknown" : threadName, top))
-              .data(DataKeys.LAG_MS, JvmStallSampler.round(lagMs))
-              .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
-              .data(DataKeys.IN_PROGRESS, true)
-              .data(DataKeys.THREAD, threadName)
+              .data(JvmStallSampler.lagData(
+                  lagMs, thresholdNanos, true, threadName, stack, cause, gcMs))
               .data(DataKeys.THREAD_STATE, threadState)
-              .data(DataKeys.STACK, stack)
-              .data(DataKeys.CAUSE, cause)
-              .data(DataKeys.GC_PAUSE_MS, gcMs)
               .build());
     }
 

@@ -5,6 +5,8 @@ import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -489,13 +491,7 @@ final class JvmStallSampler implements FineSampler {
                 Locale.ROOT,
                 "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
                 lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what))
-            .data(DataKeys.LAG_MS, round(lagMs))
-            .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
-            .data(DataKeys.IN_PROGRESS, false)
-            .data(DataKeys.THREAD, null)
-            .data(DataKeys.STACK, null)
-            .data(DataKeys.CAUSE, cause)
-            .data(DataKeys.GC_PAUSE_MS, gcPauseMs)
+            .data(lagData(lagMs, thresholdNanos, false, null, null, cause, gcPauseMs))
             .data(DataKeys.GC_NAME, gcName)
             .data(DataKeys.GC_CAUSE, gcCause)
             .data(DataKeys.MEASURED_BY, measuredBy)
@@ -523,5 +519,23 @@ final class JvmStallSampler implements FineSampler {
 
   static double round(double v) {
     return Episode.round(v);
+  }
+
+  /**
+   * The entries every firing eventLoopLag signal carries (docs/signals/eventLoopLag.md), for the
+   * JVM stalls here and the executors' stalls in ExecutorWatchdog.
+   */
+  static Map<String, @Nullable Object> lagData(
+      double lagMs, long thresholdNanos, boolean inProgress, @Nullable String thread,
+      @Nullable List<String> stack, String cause, long gcPauseMs) {
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
+    m.put(DataKeys.LAG_MS, round(lagMs));
+    m.put(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6);
+    m.put(DataKeys.IN_PROGRESS, inProgress);
+    m.put(DataKeys.THREAD, thread);
+    m.put(DataKeys.STACK, stack);
+    m.put(DataKeys.CAUSE, cause);
+    m.put(DataKeys.GC_PAUSE_MS, gcPauseMs);
+    return m;
   }
 }
