@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * Its own lag is its age minus the time the whole JVM or the sampler thread was known stopped
  * (StopLog.stoppedNanos, the log shared with the JVM stall meter; each wake-up is handed to it
  * before the check, so it does not matter which of the two samplers runs first): a GC pause is
- * reported once under key "jvm" and never blamed on an executor. Own lag above the threshold starts an episode at once, while the executor is
- * still stuck: one WARNING with inProgress=true, the thread that ran the last probe (for a
+ * reported once under key "jvm" and never blamed on an executor. Own lag above the threshold
+ * starts an episode at once, while the executor is still stuck: one WARNING with inProgress=true, the thread that ran the last probe (for a
  * single-threaded loop, the loop thread; for a pool, every worker must be busy for the probe to
  * wait) and that thread's stack taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
  * CRITICAL (with a fresh stack). When the probe finally runs: one INFO resolved with durationMs.
