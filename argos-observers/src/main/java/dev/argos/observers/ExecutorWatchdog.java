@@ -35,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * (StopLog.stoppedNanos, the log shared with the JVM stall meter; each wake-up is handed to it
  * before the check, so it does not matter which of the two samplers runs first): a GC pause is
  * reported once under key "jvm" and never blamed on an executor. Own lag above the threshold
- * starts an episode at once, while the executor is still stuck: one WARNING with inProgress=true, the thread that ran the last probe (for a
- * single-threaded loop, the loop thread; for a pool, every worker must be busy for the probe to
- * wait) and that thread's stack taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
+ * starts an episode at once, while the executor is still stuck: one WARNING with
+ * inProgress=true, the thread that ran the last probe (for a single-threaded loop, the loop
+ * thread; for a pool, every worker must be busy for the probe to wait) and that thread's stack
+ * taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
  * CRITICAL (with a fresh stack). When the probe finally runs: one INFO resolved with durationMs.
  * Each watch runs its episodes through an Episode (the same data.episode on all three signals).
  * Detection latency: at most threshold + probeInterval + check after the stall starts.
