@@ -27,6 +27,30 @@ class GcSourceTest {
     }
   }
 
+  private static java.util.Set<Thread> samplerThreads() {
+    java.util.Set<Thread> out = new java.util.HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().equals(SamplerEngine.THREAD_NAME)) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void anArgosOnAManualClockStartsNoThreadAndListensToNoCollector() {
+    java.util.Set<Thread> before = samplerThreads();
+    try (Argos argos = Argos.createArgos(ArgosConfig.builder().clock(Clock.manual()).build())) {
+      argos.start();
+      assertThat(samplerThreads()).isEqualTo(before);
+      assertThat(argos.gcMonitor().available()).isFalse();
+      assertThat(argos.gcMonitor().pollsMxBeansInstead()).isFalse();
+    }
+    try (Argos argos = Argos.createArgos(ArgosConfig.defaults())) {
+      assertThat(argos.gcMonitor().available()).as("the system clock: the JVM's collectors").isTrue();
+    }
+  }
+
   @Test
   void aHeapSamplerOnAManualSourceSeesOnlyTheEventsRecordedByHand() {
     ManualClock clock = Clock.manual();
