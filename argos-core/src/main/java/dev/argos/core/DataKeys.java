@@ -118,4 +118,39 @@ public final class DataKeys {
   public static final String REMAINING_MS = "remainingMs";
   /** {@code true} when a quarantined key's term was extended or its severity raised. */
   public static final String EXTENDED = "extended";
+
+  // ---- one episode model (issue 11 §1): further entries of the built-in signals ----
+
+  /** The condition's threshold in force, as a share or factor (memoryPressure, resourceExhaustion). */
+  public static final String THRESHOLD = "threshold";
+  /** Live-set slope over the window, bytes per second (memoryPressure). */
+  public static final String SLOPE_BYTES_PER_SECOND = "slopeBytesPerSecond";
+  /** Collections counted in the window (memoryPressure). */
+  public static final String GC_COUNT = "gcCount";
+  /** Slope of descriptors or threads, per second (resourceExhaustion). */
+  public static final String SLOPE_PER_SECOND = "slopePerSecond";
+  /** Where the limit {@link #MAX} was read (resourceExhaustion). */
+  public static final String LIMIT_SOURCE = "limitSource";
+  /** The rate at which a burst fires, requests per second (burst). */
+  public static final String THRESHOLD_RATE = "thresholdRate";
+  /** The configured burst multiplier (burst). */
+  public static final String BURST_MULTIPLIER = "burstMultiplier";
+  /** The highest {@link #RATE} of the episode; on the resolved burst signal. */
+  public static final String PEAK_RATE = "peakRate";
+  /** The key's share of all requests in the epoch, in [0, 1] (per-key burst). */
+  public static final String SHARE = "share";
+  /** The collector whose pause explains a JVM stall (eventLoopLag). */
+  public static final String GC_NAME = "gcName";
+  /** That collection's cause (eventLoopLag). */
+  public static final String GC_CAUSE = "gcCause";
+  /** How {@link #LAG_MS} of a JVM stall was measured: meter, gcPause, meterAndGcStart, gcEvent. */
+  public static final String MEASURED_BY = "measuredBy";
+  /** The stall meter's resolution, in milliseconds (eventLoopLag, jvm). */
+  public static final String RESOLUTION_MS = "resolutionMs";
+  /** The meter's usual timer overshoot, in microseconds (eventLoopLag, jvm). */
+  public static final String BASELINE_US = "baselineUs";
+  /** The blocked thread's state (eventLoopLag, executor). */
+  public static final String THREAD_STATE = "threadState";
+  /** How an executor's episode ended: ran, probeLost, shutdown, collected, closed, rejected, failed. */
+  public static final String HOW = "how";
 }
