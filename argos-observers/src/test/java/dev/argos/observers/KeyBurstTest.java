@@ -224,7 +224,7 @@ class KeyBurstTest {
   }
 
   @Test
-  void untrustedKeysAreCappedAndNeutralisedInTheMessage() {
+  void untrustedKeysAreNamedByTheirCanonicalFormAndNeutralisedInTheMessage() {
     BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
     String evil = "evil\n\u202eINFO forged" + "x".repeat(400);
     String tooLong = "y".repeat(RequestRecorder.MAX_KEY_LENGTH + 1);
@@ -235,7 +235,7 @@ class KeyBurstTest {
         h.rec.record(keys[r.nextInt(keys.length)]);
       }
     });
-    // 50/s each from a hostile key, a key too long to be named, and requests without key
+    // 50/s each from a hostile key, a key too long to be held in full, and requests without key
     h.each(3, t -> {
       for (int i = 0; i < 5; i++) {
         h.rec.record(evil);
@@ -243,9 +243,11 @@ class KeyBurstTest {
         h.rec.record((String) null);
       }
     });
-    assertThat(h.keyed()).hasSize(1);
-    Signal s = h.keyed().get(0);
-    assertThat(s.key()).hasSize(Signal.MAX_KEY_LENGTH).isEqualTo(evil.substring(0, Signal.MAX_KEY_LENGTH));
+    // both flooders are named, each under the canonical form the quarantine matches its full key by
+    assertThat(h.keyed().stream().map(Signal::key).distinct())
+        .containsExactlyInAnyOrder(Signal.canonicalKey(evil), Signal.canonicalKey(tooLong));
+    Signal s = h.keyed().stream().filter(k -> Signal.canonicalKey(evil).equals(k.key())).findFirst().orElseThrow();
+    assertThat(s.key()).hasSize(Signal.MAX_KEY_LENGTH);
     assertThat(s.message()).doesNotContain("\n").doesNotContain("\u202e").contains("evil\\n");
     assertThat(h.rec.total()).isEqualTo(10L * 120 + 3 * 5 * 30);
   }
