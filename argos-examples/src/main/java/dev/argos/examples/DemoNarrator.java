@@ -126,8 +126,12 @@ final class DemoNarrator {
           "GET /report blocks " + s.key() + "'s only thread; Argos reports it while it is still"
               + " stuck, naming the thread and the frame it waits in (data.stack)";
       case "lag|executor" ->
-          s.key() + " was late by " + num(d.get(DataKeys.LAG_MS)) + " ms: its thread was busy or"
-              + " waiting where the message says (not the demo's GET /report)";
+          String.valueOf(d.get(DataKeys.STACK)).contains("Unsafe.park")
+              ? s.key() + " was late by " + num(d.get(DataKeys.LAG_MS)) + " ms although its thread"
+                  + " was idle, waiting for work: the thread did not get a CPU in time"
+                  + loadAverage()
+              : s.key() + " was late by " + num(d.get(DataKeys.LAG_MS)) + " ms: its thread was busy"
+                  + " where the message says (not in the demo's GET /report)";
       case "lag|jvm|System.gc()" ->
           "the demo's own System.gc() (the leak below forces a full GC each second so that the live"
               + " set is measured) stopped every thread for " + d.get(DataKeys.GC_PAUSE_MS)
@@ -142,7 +146,7 @@ final class DemoNarrator {
           "all clients together send " + num(d.get(DataKeys.RATE)) + " requests/s against a learned "
               + num(d.get(DataKeys.BASELINE_RATE)) + "/s";
       case "quarantine|quarantined" ->
-          "the agent's default hook quarantines a key on its CRITICAL burst; the service now answers"
+          "the agent's default hook quarantines the key of a per-key burst; the service now answers"
               + " it 429 (isQuarantined(key) on the hot path)";
       default -> explainOther(s, d);
     };
@@ -153,7 +157,7 @@ final class DemoNarrator {
     if (Signal.TYPE_EVENT_LOOP_LAG.equals(s.type())) {
       return "every thread of the JVM stopped for " + num(d.get(DataKeys.LAG_MS)) + " ms and no GC"
           + " explains it: a safepoint (class loading, JIT deoptimisation, a thread dump) or the OS"
-          + " not giving this process a CPU (a busy machine" + loadAverage() + ")";
+          + " not giving this process a CPU (a busy machine)" + loadAverage();
     }
     if (Signal.TYPE_MEMORY_PRESSURE.equals(s.type())) {
       return switch (String.valueOf(reason)) {
@@ -180,13 +184,13 @@ final class DemoNarrator {
     return "a " + s.type() + " signal";
   }
 
-  /** ", load average 15.6 on 2 CPUs", or nothing where the OS does not say. */
+  /** "; load average now 15.6 on 2 CPUs", or nothing where the OS does not say. */
   private static String loadAverage() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     double load = os.getSystemLoadAverage();
     return load < 0
         ? ""
-        : String.format(Locale.ROOT, ": load average now %.1f on %d CPUs", load, os.getAvailableProcessors());
+        : String.format(Locale.ROOT, "; load average now %.1f on %d CPUs", load, os.getAvailableProcessors());
   }
 
   private void print(String label, Signal s, @Nullable String why) {

@@ -57,8 +57,16 @@ class DemoNarratorTest {
     narrator.onSignal("SIGNAL", Signal.builder(Signal.TYPE_EVENT_LOOP_LAG).key("http-loop")
         .message("stuck").data("lagMs", 51.0)
         .data("stack", List.of("dev.argos.examples.DemoService.slowReport(DemoService.java:1)")).build());
-    assertThat(lines.get(1)).contains("late by 59.7 ms").doesNotContain("GET /report blocks");
+    assertThat(lines.get(1)).contains("late by 59.7 ms", "busy").doesNotContain("GET /report blocks");
     assertThat(lines.get(3)).contains("GET /report blocks http-loop");
+  }
+
+  @Test
+  void anIdleExecutorThatRanLateIsExplainedByTheCpuNotByItsCode() {
+    narrator.onSignal("SIGNAL", Signal.builder(Signal.TYPE_EVENT_LOOP_LAG).key("http-loop")
+        .message("late").data("lagMs", 50.2)
+        .data("stack", List.of("java.base@17/jdk.internal.misc.Unsafe.park(Native Method)")).build());
+    assertThat(lines.get(1)).contains("late by 50.2 ms although its thread was idle", "did not get a CPU");
   }
 
   @Test
