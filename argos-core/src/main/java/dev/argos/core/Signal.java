@@ -66,10 +66,6 @@ public final class Signal {
   /** Most entries kept in {@link #data()} (and in each nested list or map). */
   public static final int MAX_DATA_ENTRIES = 64;
 
-  /** Nesting levels of lists, maps and arrays kept in {@link #data()}; deeper ones are cut. */
-  private static final int MAX_DATA_DEPTH = 4;
-  private static final String TOO_DEEP = "<nested deeper than " + MAX_DATA_DEPTH + ">";
-
   private static final Pattern TYPE_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   private final String type;
@@ -280,6 +276,10 @@ public final class Signal {
       return new Signal(this);
     }
   }
+
+  /** Nesting levels of lists, maps and arrays kept in {@link #data()}; deeper ones are cut. */
+  private static final int MAX_DATA_DEPTH = 4;
+  private static final String TOO_DEEP = "<nested deeper than " + MAX_DATA_DEPTH + ">";
 
   /**
    * {@code v} as a JSON-friendly value, {@code depth} levels of lists and maps down. Never throws:
