@@ -3,8 +3,19 @@ package dev.argos.observers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.argos.core.Agent;
+import dev.argos.core.AgentConfig;
+import dev.argos.core.Clock;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** Every invalid setting of DESIGN §3 is refused when built, naming the setting and the value. */
@@ -97,5 +108,92 @@ class ArgosConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(name)
         .hasMessageContaining(value);
+  }
+
+  // ---- issue 11 §2.5: durations that break later ----
+
+  @Test
+  void durationsWhoseNanosecondsOverflowAreRefusedWhenSet() {
+    for (Duration bad : List.of(Duration.ofMillis(Long.MAX_VALUE), ChronoUnit.FOREVER.getDuration())) {
+      refused(b -> b.sampleRate(bad), "sampleRate", bad.toString());
+      refused(b -> b.windowSize(bad), "windowSize", bad.toString());
+      thresholdRefused(b -> b.eventLoopLag(bad), "eventLoopLag", bad.toString());
+    }
+    refused(b -> b.windowSize(Duration.ofDays(8)), "windowSize", "PT192H");
+    thresholdRefused(b -> b.eventLoopLag(Duration.ofHours(2)), "eventLoopLag", "PT2H");
+    // the bounds themselves are accepted
+    ArgosConfig ok =
+        ArgosConfig.builder()
+            .sampleRate(ArgosConfig.MAX_SAMPLE_RATE)
+            .windowSize(ArgosConfig.MAX_WINDOW_SIZE)
+            .thresholds(Thresholds.builder().eventLoopLag(Thresholds.MAX_EVENT_LOOP_LAG).build())
+            .build();
+    assertThat(ok.windowSize()).isEqualTo(Duration.ofDays(7));
+  }
+
+  @Test
+  void sampleRateHasAOneMillisecondFloor() {
+    refused(b -> b.sampleRate(Duration.ofNanos(1)), "sampleRate", "PT0.000000001S");
+    refused(b -> b.sampleRate(Duration.ofNanos(1_000)), "sampleRate", "PT0.000001S");
+    refused(b -> b.sampleRate(Duration.ofNanos(999_999)), "sampleRate", "PT0.000999999S");
+    assertThat(ArgosConfig.builder().sampleRate(Duration.ofMillis(1)).build().sampleRate())
+        .isEqualTo(ArgosConfig.MIN_SAMPLE_RATE);
+  }
+
+  // ---- issue 11 §1: onAnomaly listeners ride on the one bus ----
+
+  @Test
+  void insideAnAgentOnAnomalyListenersAreSubscriptionsOnItsBus() throws Exception {
+    BlockingQueue<Signal> onAnomaly = new LinkedBlockingQueue<>();
+    Argos argos =
+        Argos.createArgos(ArgosConfig.builder().clock(Clock.manual()).onAnomaly(onAnomaly::add).build());
+    Agent agent =
+        Agent.createAgent(
+            AgentConfig.builder()
+                .observer(argos)
+                .filter(s -> "dropMe".equals(s.type()) ? null : s.toBuilder().data("filtered", true).build())
+                .build());
+    try {
+      assertThat(argosThreads()).as("one bus: one dispatcher")
+          .filteredOn(n -> n.startsWith("argos-dispatcher")).hasSize(1);
+      argos.out().emit(Argos.signal("dropMe", Severity.WARNING, Clock.system()).message("x").build());
+      argos.out().emit(Argos.signal("keepMe", Severity.WARNING, Clock.system()).message("y").build());
+      Signal got = onAnomaly.poll(5, TimeUnit.SECONDS);
+      assertThat(got).isNotNull();
+      assertThat(got.type()).as("the agent's filters ran before the listener").isEqualTo("keepMe");
+      assertThat(got.data()).containsEntry("filtered", true);
+    } finally {
+      agent.close();
+    }
+    assertThat(argosThreads()).isEmpty();
+  }
+
+  @Test
+  void standaloneArgosCreatesExactlyOneBusForItsListeners() throws Exception {
+    BlockingQueue<Signal> onAnomaly = new LinkedBlockingQueue<>();
+    Argos argos =
+        Argos.createArgos(
+            ArgosConfig.builder().clock(Clock.manual()).onAnomaly(onAnomaly::add).onAnomaly(s -> {}).build());
+    try {
+      argos.start();
+      argos.start();
+      assertThat(argosThreads()).filteredOn(n -> n.startsWith("argos-dispatcher")).hasSize(1);
+      argos.out().emit(Argos.signal("keepMe", Severity.WARNING, Clock.system()).message("y").build());
+      Signal got = onAnomaly.poll(5, TimeUnit.SECONDS);
+      assertThat(got).isNotNull();
+      assertThat(got.type()).isEqualTo("keepMe");
+    } finally {
+      argos.close();
+    }
+    assertThat(argosThreads()).isEmpty();
+  }
+
+  private static List<String> argosThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("argos"))
+        .sorted()
+        .collect(Collectors.toList());
   }
 }
