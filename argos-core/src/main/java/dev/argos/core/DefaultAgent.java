@@ -171,16 +171,24 @@ final class DefaultAgent implements Agent {
         bus.reportError(
             "observerFailed",
             "observer-close:" + name,
-            "observer " + name + " did not close within the close timeout; it stopped when interrupted",
+            "observer "
+                + name
+                + " did not close within the close timeout; it stopped when interrupted",
             null);
         return;
       }
       int rest = closer.abandon();
       Observer stuck = closer.current;
-      String name = stuck == null ? "?" : observerName(stuck);
+      if (rest < 0 || stuck == null) {
+        // the helper has not even been scheduled yet (a close timeout of a few nanoseconds):
+        // nothing hangs, so let it close the observers and end by itself
+        return;
+      }
+      String name = observerName(stuck);
       StringBuilder notYet = new StringBuilder();
       for (int i = rest; i < started.size(); i++) {
-        notYet.append(i == rest ? "" : ", ").append(observerName(started.get(i)));
+        notYet.append(i == rest ? "; closing the observers after it: " : ", ");
+        notYet.append(observerName(started.get(i)));
       }
       bus.reportError(
           "observerFailed",
@@ -190,7 +198,7 @@ final class DefaultAgent implements Agent {
               + " did not close within the close timeout and ignored the interrupt; its thread "
               + t.getName()
               + " is left running until that close() returns"
-              + (notYet.length() == 0 ? "" : "; closing the observers after it: " + notYet),
+              + notYet,
           null);
       from = rest;
       until = System.nanoTime() + graceNanos;
@@ -232,8 +240,14 @@ final class DefaultAgent implements Agent {
       return o;
     }
 
-    /** Stops after the observer in hand; returns the index of the first one it will not close. */
+    /**
+     * Stops after the observer in hand and returns the index of the first one it will not close;
+     * -1 (and no effect) if it has not started closing any.
+     */
     synchronized int abandon() {
+      if (current == null) {
+        return -1;
+      }
       abandoned = true;
       return next;
     }
