@@ -75,8 +75,10 @@ public interface Agent extends AutoCloseable {
   Quarantine quarantine();
 
   /**
-   * Signals dropped so far: queue overflow, flood guard, filters that threw, or full listener
-   * queues (each drop for each subscription counted once).
+   * Signals dropped so far: queue overflow, the flood guard, or full listener queues (each drop
+   * for each subscription counted once). Not counted: signals a filter chose to drop, and
+   * {@value #TOPIC_ERROR} reports held back by their rate limit (the next report of the same
+   * subject carries how many in {@code data.suppressed}).
    */
   long droppedSignals();
 

@@ -56,7 +56,7 @@ final class SignalBus {
   private static final Logger DEFAULT_LOG = LoggerFactory.getLogger(Agent.class);
   private static final long FLOOD_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** Signal types with their own flood-guard slot; the rest share one. */
-  static final int MAX_FLOOD_TYPES = 1024;
+  private static final int MAX_FLOOD_TYPES = 1024;
   private static final int DRAIN_BATCH = 256;
   private static final long MIN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final AtomicInteger BUS_IDS = new AtomicInteger();
