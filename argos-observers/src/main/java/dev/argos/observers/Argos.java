@@ -11,9 +11,7 @@ import dev.argos.core.SignalListener;
 import dev.argos.core.SignalSink;
 import dev.argos.core.Subscription;
 import dev.argos.core.internal.ErrorReporter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,7 +53,6 @@ public final class Argos implements Observer {
   private final RequestRecorder requests = new RequestRecorder();
   // guarded by this
   private volatile @Nullable Agent local;
-  private final List<Subscription> listenerSubscriptions = new ArrayList<>();
   private boolean listenersBound;
   private boolean started;
   /** Reports argos:error signals when no sink or bus takes them (standalone, no listeners). */
@@ -160,8 +157,9 @@ public final class Argos implements Observer {
     }
     listenersBound = true;
     if (context != null) {
+      // they live as long as the agent: it closes them after delivering what was emitted
       for (SignalListener l : config.onAnomaly()) {
-        listenerSubscriptions.add(context.on(Agent.TOPIC_SIGNAL, l));
+        context.on(Agent.TOPIC_SIGNAL, l);
       }
       return;
     }
@@ -213,8 +211,9 @@ public final class Argos implements Observer {
   }
 
   /**
-   * Stops the sampler thread and every sampler, unsubscribes the {@code onAnomaly} listeners and
-   * closes the bus Argos created for them, if any; idempotent, returns within about a second.
+   * Stops the sampler thread and every sampler, and closes the bus Argos created for its {@code
+   * onAnomaly} listeners, if any (inside an agent their subscriptions are the agent's and close
+   * with it, after it delivered what was emitted); idempotent, returns within about a second.
    */
   @Override
   public void close() {
@@ -231,19 +230,9 @@ public final class Argos implements Observer {
     }
     gc.close();
     Agent bus;
-    List<Subscription> subscriptions;
     synchronized (this) {
       bus = local;
       local = null;
-      subscriptions = List.copyOf(listenerSubscriptions);
-      listenerSubscriptions.clear();
-    }
-    for (Subscription s : subscriptions) {
-      try {
-        s.close();
-      } catch (Throwable t) {
-        log.debug("argos: an onAnomaly subscription failed to close", t);
-      }
     }
     if (bus != null) {
       bus.close();
