@@ -12,11 +12,12 @@ package dev.argos.core;
  * others. Signals without a {@link Signal#source()} get the observer's {@link #name()}.
  *
  * <p>{@link #close()} should return promptly. The agent calls it on a helper thread, {@code
- * argos-closer-<n>}, and waits at most about its close timeout; then it interrupts that thread
- * and, after a short grace (at most 100 ms), reports the observer on {@code argos:error} and
- * returns. A {@code close()} that honours the interrupt leaves no thread behind; one that
- * ignores interrupts keeps that one daemon thread alive until it returns (the only thread an
- * agent can leave behind).
+ * argos-closer-<agent>-<n>}, and waits at most about three quarters of its close timeout; then
+ * it interrupts that thread and, after a short grace (at most 100 ms), reports the observer on
+ * {@code argos:error} and goes on. A {@code close()} that honours the interrupt leaves no thread
+ * behind; one that ignores interrupts keeps that one daemon thread alive until it returns (with
+ * a listener stuck the same way, the only threads an agent can leave behind), and the
+ * observers after it are closed by a fresh helper.
  */
 public interface Observer extends AutoCloseable {
   /** A short stable name, used as the default source of its signals and in error reports. */

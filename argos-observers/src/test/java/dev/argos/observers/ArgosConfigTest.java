@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
 import dev.argos.core.Clock;
+import dev.argos.core.Observer;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
+import dev.argos.core.SignalSink;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -166,6 +169,57 @@ class ArgosConfigTest {
       agent.close();
     }
     assertThat(argosThreads()).isEmpty();
+  }
+
+  @Test
+  void insideAnAgentASignalEmittedBeforeCloseStillReachesTheOnAnomalyListeners() throws Exception {
+    BlockingQueue<Signal> onAnomaly = new LinkedBlockingQueue<>();
+    Argos argos =
+        Argos.createArgos(ArgosConfig.builder().clock(Clock.manual()).onAnomaly(onAnomaly::add).build());
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch observersClosed = new CountDownLatch(1);
+    Observer after = new Observer() {
+      @Override
+      public String name() {
+        return "after";
+      }
+
+      @Override
+      public void start(SignalSink sink) {}
+
+      @Override
+      public void close() {
+        observersClosed.countDown(); // closed after Argos: Argos.close() has returned
+      }
+    };
+    Agent agent =
+        Agent.createAgent(
+            AgentConfig.builder()
+                .observer(argos)
+                .observer(after)
+                .closeTimeout(Duration.ofSeconds(5))
+                .filter(s -> {
+                  awaitQuietly(release); // holds the signal in the dispatcher until Argos is closed
+                  return s;
+                })
+                .build());
+    argos.out().emit(Argos.signal("lastWords", Severity.WARNING, Clock.system()).message("z").build());
+    Thread closer = new Thread(agent::close, "test-closer");
+    closer.start();
+    assertThat(observersClosed.await(5, TimeUnit.SECONDS)).isTrue();
+    release.countDown();
+    closer.join(10_000);
+    Signal got = onAnomaly.poll(5, TimeUnit.SECONDS);
+    assertThat(got).as("delivered while the agent drained").isNotNull();
+    assertThat(got.type()).isEqualTo("lastWords");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test
