@@ -457,7 +457,8 @@ class AgentTest {
                 .observer(obs)
                 .clock(clock)
                 .floodLimitPerMinute(2)
-                .signalQueueCapacity(8192));
+                .signalQueueCapacity(8192)
+                .listenerQueueCapacity(8192)); // no listener overflow however slow the machine
     BlockingQueue<Signal> all = new LinkedBlockingQueue<>();
     BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
     agent.on(Agent.TOPIC_SIGNAL, all::add);
