@@ -13,6 +13,16 @@ public interface Clock {
   /** Wall-clock time, used for signal timestamps. */
   Instant instant();
 
+  /**
+   * True when this clock moves by itself with real time, as the system clock (or a clock of
+   * yours built over it) does: Argos then runs its {@code argos-sampler} thread and listens to
+   * the JVM's collectors. False for a {@link ManualClock}, which moves only when told: Argos
+   * starts no thread and listens to no collector, and a test drives the samplers by hand.
+   */
+  default boolean movesByItself() {
+    return true;
+  }
+
   /** The system clock: {@link System#nanoTime()} and {@link Instant#now()}. */
   static Clock system() {
     return SystemClock.INSTANCE;

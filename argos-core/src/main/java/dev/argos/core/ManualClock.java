@@ -50,4 +50,10 @@ public final class ManualClock implements Clock {
   public String toString() {
     return "ManualClock[" + instant() + "]";
   }
+
+  /** False: it moves only when {@link #advance} is called. */
+  @Override
+  public boolean movesByItself() {
+    return false;
+  }
 }

@@ -67,10 +67,10 @@ public final class Argos implements Observer {
             config.sampleRate().toNanos(),
             config.windowSize().toNanos(),
             this::fanOut);
-    // Argos owns time on the system clock: it runs the argos-sampler thread and listens to the
-    // JVM's collectors. Any other clock (a test's ManualClock) is driven by whoever holds it:
-    // no thread, and GC events recorded by hand (ArgosConfig's clock setting documents this).
-    this.ownsTime = config.clock() == Clock.system();
+    // On a clock that moves by itself Argos runs the argos-sampler thread and listens to the
+    // JVM's collectors; a clock that moves only when told (a test's ManualClock) is driven by
+    // whoever holds it: no thread, and GC events recorded by hand (Clock.movesByItself).
+    this.ownsTime = config.clock().movesByItself();
     this.gc = ownsTime ? GcMonitor.start() : GcMonitor.manual();
     // the stall meter and the executor watchdog share one log of when the JVM was stopped
     StopLog stops = StopLog.create(config, gc);

@@ -26,8 +26,10 @@ import java.util.Objects;
  *       get every signal the agent delivers, after its filters and flood guard); standalone
  *       ({@link Argos#start()}), one bus Argos creates for them. Each on its own bounded queue
  *       (a slow one delays only itself)</td></tr>
- *   <tr><td>{@code clock}</td><td>{@link Clock#system()}</td><td>time source; with a {@link
- *       dev.argos.core.ManualClock} no sampler thread is started</td></tr>
+ *   <tr><td>{@code clock}</td><td>{@link Clock#system()}</td><td>time source; with a clock that
+ *       does not move by itself ({@link Clock#movesByItself()} false: a {@link
+ *       dev.argos.core.ManualClock}) no sampler thread is started and no collector listened
+ *       to</td></tr>
  * </table>
  *
  * <p>Invalid values are refused with an {@link IllegalArgumentException} that names the

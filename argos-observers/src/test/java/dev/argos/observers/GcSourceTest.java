@@ -51,6 +51,29 @@ class GcSourceTest {
     }
   }
 
+  /** A user's own clock over real time (not the system clock instance) still gets the thread. */
+  @Test
+  void anArgosOnAUsersOwnRealClockRunsItsSamplerThread() {
+    Clock mine =
+        new Clock() {
+          @Override
+          public long nanoTime() {
+            return System.nanoTime();
+          }
+
+          @Override
+          public java.time.Instant instant() {
+            return java.time.Instant.now();
+          }
+        };
+    java.util.Set<Thread> before = samplerThreads();
+    try (Argos argos = Argos.createArgos(ArgosConfig.builder().clock(mine).build())) {
+      argos.start();
+      assertThat(samplerThreads()).hasSize(before.size() + 1);
+      assertThat(argos.gcMonitor().available()).isTrue();
+    }
+  }
+
   @Test
   void aHeapSamplerOnAManualSourceSeesOnlyTheEventsRecordedByHand() {
     ManualClock clock = Clock.manual();
