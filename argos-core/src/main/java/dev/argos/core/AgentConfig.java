@@ -146,14 +146,14 @@ public final class AgentConfig {
     /** Capacity of the queue between observers and the dispatcher: 1 to 65 536, default 1 024. */
     public Builder signalQueueCapacity(int capacity) {
       this.signalQueueCapacity =
-          Settings.intRange("signalQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
+          Settings.within("signalQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
       return this;
     }
 
     /** Capacity of each subscription's queue: 1 to 65 536, default 1 024. */
     public Builder listenerQueueCapacity(int capacity) {
       this.listenerQueueCapacity =
-          Settings.intRange("listenerQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
+          Settings.within("listenerQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
       return this;
     }
 
@@ -163,7 +163,7 @@ public final class AgentConfig {
      */
     public Builder floodLimitPerMinute(int limit) {
       this.floodLimitPerMinute =
-          Settings.intRange("floodLimitPerMinute", limit, 1, Integer.MAX_VALUE);
+          Settings.within("floodLimitPerMinute", limit, 1, Integer.MAX_VALUE);
       return this;
     }
 
@@ -173,14 +173,14 @@ public final class AgentConfig {
      */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout =
-          Settings.positiveDuration("closeTimeout", timeout, MAX_CLOSE_TIMEOUT);
+          Settings.positive("closeTimeout", timeout, MAX_CLOSE_TIMEOUT);
       return this;
     }
 
     /** Upper bound on the threads delivering to listeners: 1 to 1 024, default 32. */
     public Builder maxListenerThreads(int threads) {
       this.maxListenerThreads =
-          Settings.intRange("maxListenerThreads", threads, 1, MAX_LISTENER_THREADS);
+          Settings.within("maxListenerThreads", threads, 1, MAX_LISTENER_THREADS);
       return this;
     }
 

@@ -114,13 +114,13 @@ public final class ArgosConfig {
     /** Interval between ticks of the sampler thread: 1 ms to 1 h, default 100 ms. */
     public Builder sampleRate(Duration sampleRate) {
       this.sampleRate =
-          Settings.duration("sampleRate", sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
+          Settings.within("sampleRate", sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
       return this;
     }
 
     /** Analysis window: at least {@code sampleRate} and at most 7 days, default 60 s. */
     public Builder windowSize(Duration windowSize) {
-      this.windowSize = Settings.positiveDuration("windowSize", windowSize, MAX_WINDOW_SIZE);
+      this.windowSize = Settings.positive("windowSize", windowSize, MAX_WINDOW_SIZE);
       return this;
     }
 

@@ -133,7 +133,7 @@ public final class Thresholds {
 
     /** Lag beyond which an executor or the JVM is late: positive, at most 1 h, default 50 ms. */
     public Builder eventLoopLag(Duration lag) {
-      this.eventLoopLag = Settings.positiveDuration("eventLoopLag", lag, MAX_EVENT_LOOP_LAG);
+      this.eventLoopLag = Settings.positive("eventLoopLag", lag, MAX_EVENT_LOOP_LAG);
       return this;
     }
 

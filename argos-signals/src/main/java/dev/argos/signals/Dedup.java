@@ -277,25 +277,25 @@ public final class Dedup implements SignalFilter {
      * most 7 days (60 s).
      */
     public Builder window(Duration window) {
-      this.window = Settings.positiveDuration("window", window, MAX_WINDOW);
+      this.window = Settings.positive("window", window, MAX_WINDOW);
       return this;
     }
 
     /** Consecutive suppressed repeats after which severity steps up one level (3). */
     public Builder escalateAfter(int repeats) {
-      this.escalateAfter = Checks.positive("escalateAfter", repeats);
+      this.escalateAfter = Settings.positive("escalateAfter", repeats);
       return this;
     }
 
     /** Most fingerprints remembered; least recently seen forgotten first (10 000). */
     public Builder maxFingerprints(int max) {
-      this.maxFingerprints = Checks.positive("maxFingerprints", max);
+      this.maxFingerprints = Settings.positive("maxFingerprints", max);
       return this;
     }
 
     /** Most new fingerprints (episodes) per type per window; beyond, dropped (1 000). */
     public Builder floodLimit(int perTypePerWindow) {
-      this.floodLimit = Checks.positive("floodLimit", perTypePerWindow);
+      this.floodLimit = Settings.positive("floodLimit", perTypePerWindow);
       return this;
     }
 

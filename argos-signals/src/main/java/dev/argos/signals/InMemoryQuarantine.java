@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
 import dev.argos.core.Quarantine;
 import dev.argos.core.SafeText;
@@ -240,7 +241,7 @@ public final class InMemoryQuarantine implements Quarantine {
     if (ttl == null) {
       throw new IllegalArgumentException("ttl must be positive but was null");
     }
-    Checks.positive("ttl", ttl);
+    Settings.positive("ttl", ttl);
     return quarantine(key, saturatedNanos(ttl), severity, reason);
   }
 

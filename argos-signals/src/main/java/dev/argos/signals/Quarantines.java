@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -70,19 +71,19 @@ public final class Quarantines {
 
     /** Most keys quarantined at once (default 10 000); when full, see {@link InMemoryQuarantine}. */
     public Builder maxKeys(int maxKeys) {
-      this.maxKeys = Checks.positive("maxKeys", maxKeys);
+      this.maxKeys = Settings.positive("maxKeys", maxKeys);
       return this;
     }
 
     /** Time-to-live of a first offence and of {@code quarantine(key, severity, reason)} (5 min). */
     public Builder ttl(Duration ttl) {
-      this.ttl = Checks.positive("ttl", ttl);
+      this.ttl = Settings.positive("ttl", ttl);
       return this;
     }
 
     /** Cap on a time-to-live doubled for a repeat offence (default 1 h). */
     public Builder maxTtl(Duration maxTtl) {
-      this.maxTtl = Checks.positive("maxTtl", maxTtl);
+      this.maxTtl = Settings.positive("maxTtl", maxTtl);
       return this;
     }
 
@@ -91,13 +92,13 @@ public final class Quarantines {
      * expired or evicted) gets twice the previous term, up to {@link #maxTtl} (default 1 h).
      */
     public Builder reoffendWindow(Duration window) {
-      this.reoffendWindow = Checks.positive("reoffendWindow", window);
+      this.reoffendWindow = Settings.positive("reoffendWindow", window);
       return this;
     }
 
     /** The window over which offences are counted for the repeat-offender alarm (1 day). */
     public Builder offenceWindow(Duration window) {
-      this.offenceWindow = Checks.positive("offenceWindow", window);
+      this.offenceWindow = Settings.positive("offenceWindow", window);
       return this;
     }
 
@@ -116,13 +117,13 @@ public final class Quarantines {
 
     /** Most keys whose offence history is kept, least recently offending dropped (10 000). */
     public Builder maxOffenders(int maxOffenders) {
-      this.maxOffenders = Checks.positive("maxOffenders", maxOffenders);
+      this.maxOffenders = Settings.positive("maxOffenders", maxOffenders);
       return this;
     }
 
     /** Most audit records kept in memory, oldest dropped first (default 10 000). */
     public Builder auditCapacity(int capacity) {
-      this.auditCapacity = Checks.positive("auditCapacity", capacity);
+      this.auditCapacity = Settings.positive("auditCapacity", capacity);
       return this;
     }
 

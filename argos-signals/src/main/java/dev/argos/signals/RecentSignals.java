@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
@@ -37,7 +38,7 @@ public final class RecentSignals implements SignalListener {
 
   private RecentSignals(int capacity, Duration maxAge, Clock clock) {
     this.clock = clock;
-    this.maxAgeNanos = maxAge.toNanos(); // Checks.positive: fits in nanoseconds
+    this.maxAgeNanos = maxAge.toNanos(); // Settings.positive: fits in nanoseconds
     this.signals = new Signal[capacity];
     this.recordedAt = new long[capacity];
   }
@@ -64,7 +65,7 @@ public final class RecentSignals implements SignalListener {
       throw new IllegalArgumentException(
           "capacity must be between 1 and 1000000 but was " + capacity);
     }
-    Checks.positive("maxAge", maxAge);
+    Settings.positive("maxAge", maxAge);
     return new RecentSignals(capacity, maxAge, Objects.requireNonNull(clock, "clock"));
   }
 

@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
 import dev.argos.core.SafeText;
 import dev.argos.core.Signal;
@@ -682,19 +683,19 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
 
     /** Time to establish a connection, 1 ms to 5 minutes. Default 2 s. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Checks.within("connectTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
+      this.connectTimeout = Settings.within("connectTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
       return this;
     }
 
     /** Time from sending to the response's status line, 1 ms to 5 minutes. Default 3 s. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Checks.within("requestTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
+      this.requestTimeout = Settings.within("requestTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
       return this;
     }
 
     /** Attempts per signal, 1 to 10. Default 3. */
     public Builder attempts(int attempts) {
-      this.attempts = Checks.within("attempts", attempts, 1, 10);
+      this.attempts = Settings.within("attempts", attempts, 1, 10);
       return this;
     }
 
@@ -703,7 +704,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
      * Default 250 ms.
      */
     public Builder backoff(Duration backoff) {
-      this.backoff = Checks.within("backoff", backoff, Duration.ZERO, MAX_BACKOFF);
+      this.backoff = Settings.within("backoff", backoff, Duration.ZERO, MAX_BACKOFF);
       return this;
     }
 
@@ -712,7 +713,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
      * 30 s.
      */
     public Builder downCooldown(Duration cooldown) {
-      this.downCooldown = Checks.within("downCooldown", cooldown, Duration.ZERO, MAX_COOLDOWN);
+      this.downCooldown = Settings.within("downCooldown", cooldown, Duration.ZERO, MAX_COOLDOWN);
       return this;
     }
 
