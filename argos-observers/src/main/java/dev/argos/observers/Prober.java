@@ -4,6 +4,7 @@ import dev.argos.core.Clock;
 import dev.argos.core.SafeText;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +26,13 @@ import org.slf4j.LoggerFactory;
  * by the watchdog on every check, renames that thread argos-prober-abandoned and starts a fresh
  * argos-prober for the other jobs; the abandoned thread ends as soon as the blocked call returns.
  * So one blocked executor delays the others' probes by at most the threshold plus one check. At
- * most MAX_ABANDONED threads are left blocked at once; past that the queue waits for one of them
- * (and a warning is logged once).
+ * most MAX_ABANDONED threads are left blocked at once (one more may be left by close()); past
+ * that the queue waits for one of them (and a warning is logged once).
  *
  * Threads: the thread starts on the first job (an Argos that watches nothing has none) and then
- * waits on the queue without waking until a job comes. close() interrupts it and waits up to
+ * parks until a job comes (one wake-up per batch of jobs: the watchdog queues every due probe of
+ * a check at once). It parks with LockSupport rather than waiting on the queue's lock: a thread
+ * woken inside the lock its waker still holds would block again, and wake twice per job. close() interrupts it and waits up to
  * `joinNanos`; a thread still inside user code that ignores interrupts is a daemon, renamed
  * argos-prober-abandoned, and left to end when that call returns: nothing else can end it.
  */
@@ -45,8 +48,8 @@ final class Prober implements ProbeSubmitter {
   private final long handOverNanos;
   private final ArrayBlockingQueue<Runnable> queue;
   private final Object lock = new Object();
-  // guarded by lock
-  private @Nullable Worker worker;
+  // written under lock
+  private volatile @Nullable Worker worker;
   private int abandoned;
   private volatile boolean closed;
   private boolean warnedFull;
@@ -61,13 +64,32 @@ final class Prober implements ProbeSubmitter {
   /** Queues {@code job} to run on the prober's thread; never blocks; false if full or closed. */
   @Override
   public boolean offer(Runnable job) {
+    Worker w = worker;
+    if (w != null && !closed) {
+      // the common case, lock-free (the queue has its own lock, which the worker never waits
+      // on): a thread is there to take it. A worker that ends meanwhile (close, hand-over)
+      // leaves the job to close's clear or to the next worker, which maintain starts when the
+      // queue is not empty.
+      if (!queue.offer(job)) {
+        return false;
+      }
+      if (w.idle) {
+        LockSupport.unpark(w);
+      }
+      return true;
+    }
     synchronized (lock) {
       if (closed || !queue.offer(job)) {
         return false;
       }
-      if (worker == null && !startWorker()) {
-        queue.remove(job);
-        return false;
+      Worker cur = worker;
+      if (cur == null) {
+        if (!startWorker()) {
+          queue.remove(job);
+          return false;
+        }
+      } else if (cur.idle) {
+        LockSupport.unpark(cur);
       }
       return true;
     }
@@ -79,12 +101,20 @@ final class Prober implements ProbeSubmitter {
    */
   @Override
   public void maintain(long nowNanos) {
-    Worker w = worker; // racy read: re-checked under the lock
-    if (w == null || !w.busy || nowNanos - w.since < handOverNanos) {
+    Worker w = worker; // racy look first: this runs on every check
+    if (w != null ? !w.busy || nowNanos - w.since < handOverNanos : queue.isEmpty()) {
       return;
     }
     synchronized (lock) {
-      if (closed || worker != w || !w.busy) {
+      w = worker;
+      if (closed) {
+        return;
+      }
+      if (w == null) {
+        startWorker(); // jobs queued while no thread was there (an offer racing a hand-over)
+        return;
+      }
+      if (!w.busy || nowNanos - w.since < handOverNanos) {
         return;
       }
       if (abandoned >= MAX_ABANDONED) {
@@ -100,7 +130,7 @@ final class Prober implements ProbeSubmitter {
       abandon(w);
       handOvers++;
       if (!queue.isEmpty()) {
-        startWorker(); // if it fails, the next offer tries again
+        startWorker(); // if it fails, the next check tries again
       }
     }
   }
@@ -136,6 +166,7 @@ final class Prober implements ProbeSubmitter {
       return;
     }
     w.interrupt();
+    LockSupport.unpark(w);
     try {
       w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinNanos)));
     } catch (InterruptedException e) {
@@ -195,6 +226,8 @@ final class Prober implements ProbeSubmitter {
     volatile boolean busy;
     volatile long since;
     volatile @Nullable Runnable current;
+    /** Parked (or about to park) waiting for a job. */
+    volatile boolean idle;
 
     Worker() {
       super(THREAD_NAME);
@@ -210,14 +243,23 @@ final class Prober implements ProbeSubmitter {
     public void run() {
       try {
         while (true) {
-          Runnable job;
-          try {
-            job = queue.take();
-          } catch (InterruptedException e) {
+          Runnable job = queue.poll();
+          if (job == null) {
+            // park until an offer unparks it; idle is set before the second look, and offer
+            // looks at idle after queueing, so a job is never left without a wake-up
+            idle = true;
+            job = queue.poll();
+            if (job == null) {
+              LockSupport.park(this);
+            }
+            idle = false;
             if (closed) {
               return;
             }
-            continue;
+            if (job == null) {
+              Thread.interrupted(); // an interrupt that is not close()'s would make park spin
+              continue;
+            }
           }
           synchronized (lock) {
             if (closed) {

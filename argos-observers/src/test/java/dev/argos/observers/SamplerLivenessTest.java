@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
+import dev.argos.core.ManualClock;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -80,5 +82,63 @@ class SamplerLivenessTest {
       engine.stop(TimeUnit.SECONDS.toNanos(1));
     }
     assertThat(ArgosLifecycleTest.argosThreads()).isEmpty();
+  }
+
+  @Test
+  void theCheckReportsAStampOlderThanTheLimitOnceAndItsEnd() {
+    ManualClock clock = Clock.manual();
+    List<Signal> out = new ArrayList<>();
+    SamplerEngine engine = new SamplerEngine(clock, 100 * MS, 60_000 * MS, out::add);
+    SamplerLiveness live = engine.liveness();
+    live.check(clock.nanoTime()); // the loop has not run yet: nothing to judge
+    engine.progress(clock.nanoTime());
+    clock.advanceMillis(1000);
+    live.check(clock.nanoTime());
+    clock.advanceMillis(999);
+    live.check(clock.nanoTime());
+    assertThat(out).isEmpty();
+    clock.advanceMillis(1);
+    live.check(clock.nanoTime()); // 2 s without progress
+    assertThat(out).singleElement().satisfies(s -> {
+      assertThat(stuck(s)).isTrue();
+      assertThat(s.severity()).isEqualTo(Severity.WARNING);
+      assertThat(s.data()).containsEntry(DataKeys.STUCK_MS, 2000L).containsEntry(DataKeys.SAMPLER, "none");
+    });
+    clock.advanceMillis(1000);
+    live.check(clock.nanoTime());
+    assertThat(out).hasSize(1); // once per episode
+    engine.progress(clock.nanoTime()); // the loop runs again after 3 s
+    clock.advanceMillis(1000);
+    live.check(clock.nanoTime());
+    assertThat(out).hasSize(2);
+    assertThat(out.get(1).isResolved()).isTrue();
+    assertThat(out.get(1).severity()).isEqualTo(Severity.INFO);
+    assertThat(out.get(1).data()).containsEntry(DataKeys.DURATION_MS, 3000L);
+  }
+
+  @Test
+  void aCheckThatWakesLateItselfDoesNotJudge() {
+    ManualClock clock = Clock.manual();
+    List<Signal> out = new ArrayList<>();
+    SamplerEngine engine = new SamplerEngine(clock, 100 * MS, 60_000 * MS, out::add);
+    SamplerLiveness live = engine.liveness();
+    engine.progress(clock.nanoTime());
+    live.check(clock.nanoTime());
+    clock.advanceMillis(3000); // the whole JVM was stopped: both threads wake late
+    live.check(clock.nanoTime());
+    assertThat(out).isEmpty();
+    engine.progress(clock.nanoTime()); // the sampler thread runs right after the pause
+    clock.advanceMillis(1000);
+    live.check(clock.nanoTime());
+    assertThat(out).isEmpty();
+    clock.advanceMillis(1000); // but a sampler thread that stays stopped is reported
+    live.check(clock.nanoTime());
+    assertThat(out).singleElement().satisfies(s -> assertThat(stuck(s)).isTrue());
+  }
+
+  @Test
+  void theLimitIsTwoSecondsOrThreePeriods() {
+    assertThat(SamplerLiveness.stuckAfterNanos(100 * MS)).isEqualTo(2000 * MS);
+    assertThat(SamplerLiveness.stuckAfterNanos(1000 * MS)).isEqualTo(3000 * MS);
   }
 }
