@@ -337,7 +337,9 @@ final class ExecutorWatchdog implements FineSampler {
       ranNanos = clock.nanoTime();
       Thread t = Thread.currentThread();
       WeakReference<Thread> last = watch.lastThread;
-      if (last == null || last.get() != t) {
+      // run inside execute() by the submitting thread (CallerRunsPolicy, a direct executor):
+      // that thread is Argos's, not the executor's, so it is not the one to blame later
+      if (t != submitter && (last == null || last.get() != t)) {
         watch.lastThread = new WeakReference<>(t);
       }
       outstanding = false;

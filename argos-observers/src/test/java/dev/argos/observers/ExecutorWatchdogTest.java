@@ -201,6 +201,15 @@ class ExecutorWatchdogTest {
   }
 
   @Test
+  void aProbeRunInsideExecuteByTheSubmittingThreadDoesNotNameThatThread() {
+    dog.watch("direct", Runnable::run); // runs the probe inside execute(), like CallerRunsPolicy
+    check();
+    advance(30);
+    assertThat(dog.threadKnown("direct")).isFalse();
+    assertThat(signals).isEmpty();
+  }
+
+  @Test
   void queueingBehindOtherWorkIsLag() {
     HandRun ex = new HandRun();
     dog.watch("pool", ex);
