@@ -2,6 +2,8 @@ package dev.argos.observers;
 
 import dev.argos.core.Clock;
 import dev.argos.core.SafeText;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -33,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * parks until a job comes (one wake-up per batch of jobs: the watchdog queues every due probe of
  * a check at once). It parks with LockSupport rather than waiting on the queue's lock: a thread
  * woken inside the lock its waker still holds would block again, and wake twice per job. close() interrupts it and waits up to
- * `joinNanos`; a thread still inside user code that ignores interrupts is a daemon, renamed
- * argos-prober-abandoned, and left to end when that call returns: nothing else can end it.
+ * `joinNanos`, and interrupts the threads abandoned earlier; a thread still inside user code that
+ * ignores interrupts is a daemon, named argos-prober-abandoned, and left to end when that call
+ * returns: nothing else can end it. An execute() that honours interrupts (a blocking put that
+ * turns InterruptedException into RejectedExecutionException) leaves no thread at all.
  */
 final class Prober implements ProbeSubmitter {
   private static final Logger log = LoggerFactory.getLogger(Prober.class);
@@ -51,6 +55,8 @@ final class Prober implements ProbeSubmitter {
   // written under lock
   private volatile @Nullable Worker worker;
   private int abandoned;
+  /** The threads left inside jobs (at most MAX_ABANDONED + 1). */
+  private final List<Worker> stuck = new ArrayList<>();
   private volatile boolean closed;
   private boolean warnedFull;
   private long handOvers;
@@ -156,11 +162,16 @@ final class Prober implements ProbeSubmitter {
   @Override
   public void close(long joinNanos) {
     Worker w;
+    List<Worker> left;
     synchronized (lock) {
       closed = true;
       queue.clear();
       w = worker;
       worker = null;
+      left = new ArrayList<>(stuck);
+    }
+    for (Worker s : left) {
+      s.interrupt(); // asks the blocked call to give up; one that ignores it is left as it is
     }
     if (w == null) {
       return;
@@ -200,6 +211,7 @@ final class Prober implements ProbeSubmitter {
   private void abandon(Worker w) {
     w.abandoned = true;
     abandoned++;
+    stuck.add(w);
     if (worker == w) {
       worker = null;
     }
@@ -214,6 +226,7 @@ final class Prober implements ProbeSubmitter {
     synchronized (lock) {
       if (w.abandoned) {
         abandoned--;
+        stuck.remove(w);
       } else if (worker == w) {
         worker = null;
       }

@@ -12,6 +12,7 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -140,6 +142,51 @@ class WatchdogIsolationTest {
     } finally {
       blocked.release.countDown();
       unstall.countDown();
+      pool.shutdownNow();
+      argos.close();
+    }
+  }
+
+  @Test
+  void aPoolWithABlockingPutRejectionHandlerIsReportedAndClosingLeavesNoThread() throws Exception {
+    List<Got> got = new CopyOnWriteArrayList<>();
+    CountDownLatch unblock = new CountDownLatch(1);
+    // back-pressure as it is written in the wild: a full pool's handler puts into the queue
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(1), r -> new Thread(r, "bp-worker"), (r, executor) -> {
+          try {
+            executor.getQueue().put(r);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RejectedExecutionException("interrupted while waiting for room", e);
+          }
+        });
+    Argos argos = Argos.createArgos(ArgosConfig.builder().sampleRate(Duration.ofMillis(20))
+        .windowSize(Duration.ofSeconds(2)).onAnomaly(s -> got.add(new Got(s, System.nanoTime()))).build());
+    try {
+      pool.execute(() -> {
+        try {
+          unblock.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      pool.execute(() -> {}); // the queue is full from now on
+      argos.start();
+      argos.watch("bp", pool);
+      Got b = awaitSignal(got, lag("bp", false));
+      assertThat(b.signal().data()).containsEntry(DataKeys.EXECUTE_BLOCKED, true)
+          .containsEntry(DataKeys.CAUSE, "blocked");
+      @SuppressWarnings("unchecked")
+      List<String> stack = (List<String>) b.signal().data().get(DataKeys.STACK);
+      assertThat(stack).anyMatch(f -> f.contains("ArrayBlockingQueue.put"));
+      long ticks = argos.snapshot().getLong("sampler.ticks", -1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> argos.snapshot().getLong("sampler.ticks", -1) > ticks + 5);
+      // close() interrupts the blocked put, which this handler honours: no thread is left at all
+      argos.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> ArgosLifecycleTest.argosThreads().isEmpty());
+    } finally {
+      unblock.countDown();
       pool.shutdownNow();
       argos.close();
     }
