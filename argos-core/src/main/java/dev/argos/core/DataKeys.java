@@ -92,6 +92,68 @@ public final class DataKeys {
   /** What kind of fault or action (argos:error, argos:quarantine). */
   public static final String KIND = "kind";
 
+  // ---- registry (task: registry writer/reader split) ----
+
+  /** The file a registry report is about ({@code argos:error}, kind {@code registryLowDisk}). */
+  public static final String PATH = "path";
+  /** Bytes usable on the registry's file system when writing stopped. */
+  public static final String USABLE_BYTES = "usableBytes";
+  /** The registry's free-space floor in bytes. */
+  public static final String MIN_FREE_BYTES = "minFreeBytes";
+
+  // ---- quarantine (task: quarantine) : argos:quarantine change signals ----
+
+  /**
+   * What changed: {@code quarantined}, {@code released}, {@code expired}, {@code evicted} or
+   * {@code repeatOffender}.
+   */
+  public static final String ACTION = "action";
+  /** The term's time-to-live in milliseconds. */
+  public static final String TTL_MS = "ttlMs";
+  /** The term's severity ({@code INFO}, {@code WARNING}, {@code CRITICAL}). */
+  public static final String SEVERITY = "severity";
+  /** Terms started for the key within the offence window, this one included. */
+  public static final String OFFENCES = "offences";
+  /** Milliseconds left in the term (0 when it ended). */
+  public static final String REMAINING_MS = "remainingMs";
+  /** {@code true} when a quarantined key's term was extended or its severity raised. */
+  public static final String EXTENDED = "extended";
+
+  // ---- one episode model (issue 11 §1): further entries of the built-in signals ----
+
+  /** The condition's threshold in force, as a share or factor (memoryPressure, resourceExhaustion). */
+  public static final String THRESHOLD = "threshold";
+  /** Live-set slope over the window, bytes per second (memoryPressure). */
+  public static final String SLOPE_BYTES_PER_SECOND = "slopeBytesPerSecond";
+  /** Collections counted in the window (memoryPressure). */
+  public static final String GC_COUNT = "gcCount";
+  /** Slope of descriptors or threads, per second (resourceExhaustion). */
+  public static final String SLOPE_PER_SECOND = "slopePerSecond";
+  /** Where the limit {@link #MAX} was read (resourceExhaustion). */
+  public static final String LIMIT_SOURCE = "limitSource";
+  /** The rate at which a burst fires, requests per second (burst). */
+  public static final String THRESHOLD_RATE = "thresholdRate";
+  /** The configured burst multiplier (burst). */
+  public static final String BURST_MULTIPLIER = "burstMultiplier";
+  /** The highest {@link #RATE} of the episode; on the resolved burst signal. */
+  public static final String PEAK_RATE = "peakRate";
+  /** The key's share of all requests in the epoch, in [0, 1] (per-key burst). */
+  public static final String SHARE = "share";
+  /** The collector whose pause explains a JVM stall (eventLoopLag). */
+  public static final String GC_NAME = "gcName";
+  /** That collection's cause (eventLoopLag). */
+  public static final String GC_CAUSE = "gcCause";
+  /** How {@link #LAG_MS} of a JVM stall was measured: meter, gcPause, meterAndGcStart, gcEvent. */
+  public static final String MEASURED_BY = "measuredBy";
+  /** The stall meter's resolution, in milliseconds (eventLoopLag, jvm). */
+  public static final String RESOLUTION_MS = "resolutionMs";
+  /** The meter's usual timer overshoot, in microseconds (eventLoopLag, jvm). */
+  public static final String BASELINE_US = "baselineUs";
+  /** The blocked thread's state (eventLoopLag, executor). */
+  public static final String THREAD_STATE = "threadState";
+  /** How an executor's episode ended: ran, probeLost, shutdown, collected, closed, rejected, failed. */
+  public static final String HOW = "how";
+
   // ---- watchdog (issue 11 §2.2): probes submitted off the sampler thread, sampler liveness ----
 
   /**
@@ -100,8 +162,6 @@ public final class DataKeys {
    * Argos thread blocked in it, and the lag counts from the start of that call.
    */
   public static final String EXECUTE_BLOCKED = "executeBlocked";
-  /** The state ({@link Thread.State} name) of the thread named by {@link #THREAD}. */
-  public static final String THREAD_STATE = "threadState";
   /**
    * On {@code argos:error} of kind {@code samplerStuck}: the sampler the {@code argos-sampler}
    * thread is running, {@code "none"} when it is between samplers (parked or starved).

@@ -33,9 +33,18 @@ final class DefaultAgent implements Agent {
       return;
     }
     try {
-      internal.add(q.onChange(s -> bus.offer(s, "quarantine")));
+      // the quarantine hands each change, synchronously and in order, to the bus's
+      // non-blocking sink; the bus (bounded, one dispatcher) delivers it on argos:quarantine
+      internal.add(q.publishTo(bus.sinkFor("quarantine")));
     } catch (Throwable t) {
-      bus.reportError("quarantineFailed", "quarantine", "quarantine.onChange threw " + t, t);
+      bus.reportError(
+          "quarantineFailed",
+          "quarantine",
+          "quarantine.publishTo threw "
+              + t.getClass().getName()
+              + ": "
+              + SafeText.neutralise(t.getMessage(), 200),
+          t);
     }
     List<QuarantineHook> hooks =
         config.quarantineHooks().isEmpty()

@@ -1,28 +1,30 @@
 package dev.argos.core;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** The quarantine that never quarantines. */
 enum NoQuarantine implements Quarantine {
   INSTANCE;
 
   @Override
-  public boolean isQuarantined(String key) {
+  public boolean isQuarantined(@Nullable String key) {
     return false;
   }
 
   @Override
-  public boolean quarantine(String key, Severity severity, String reason) {
+  public boolean quarantine(@Nullable String key, Severity severity, String reason) {
     return false;
   }
 
   @Override
-  public boolean quarantine(String key, Duration ttl, Severity severity, String reason) {
+  public boolean quarantine(
+      @Nullable String key, Duration ttl, Severity severity, String reason) {
     return false;
   }
 
   @Override
-  public boolean release(String key) {
+  public boolean release(@Nullable String key) {
     return false;
   }
 

@@ -12,7 +12,13 @@ public interface QuarantineHook {
   /** Called for every signal delivered on {@code argos:signal}. */
   void onSignal(Signal signal, Quarantine quarantine);
 
-  /** The default hook: a keyed {@code burst} signal quarantines its key. */
+  /**
+   * The default hook: a keyed {@code burst} signal (WARNING or CRITICAL) quarantines its key.
+   * The signal's key is already in {@linkplain Signal#canonicalKey(String) canonical form}, the
+   * form the quarantine stores: a client whose key is longer than {@value
+   * Signal#MAX_KEY_LENGTH} characters is quarantined under its own key (so {@code
+   * isQuarantined(fullKey)} is true), never under a cut prefix that another client may have.
+   */
   static QuarantineHook burstKeys() {
     return (signal, quarantine) -> {
       String key = signal.key();

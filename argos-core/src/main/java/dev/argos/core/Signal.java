@@ -2,12 +2,15 @@ package dev.argos.core;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +54,10 @@ public final class Signal {
   /** The value of {@value #DATA_STATE} in the signal that ends an episode. */
   public static final String STATE_RESOLVED = DataKeys.STATE_RESOLVED;
 
-  /** Longest key kept; longer keys are truncated. */
+  /**
+   * Longest key kept as given, in characters ({@code char}s). A longer key is replaced by its
+   * {@linkplain #canonicalKey(String) canonical form}, which is exactly this long.
+   */
   public static final int MAX_KEY_LENGTH = 256;
   /** Longest message kept. */
   public static final int MAX_MESSAGE_LENGTH = 1024;
@@ -108,7 +114,11 @@ public final class Signal {
     return source;
   }
 
-  /** The executor, client key or resource this signal is about, or null (all traffic). */
+  /**
+   * The executor, client key or resource this signal is about, or null (all traffic), in its
+   * {@linkplain #canonicalKey(String) canonical form}: a key of at most {@value
+   * #MAX_KEY_LENGTH} characters as given, a longer one as its fixed-length digest form.
+   */
   public @Nullable String key() {
     return key;
   }
@@ -193,6 +203,92 @@ public final class Signal {
     return sb.append(']').toString();
   }
 
+  // ---- key canonical form ----
+
+  /** Characters of a long key kept in its canonical form: the rest is the marker and digest. */
+  private static final int LONG_KEY_PREFIX = MAX_KEY_LENGTH - 1 - 16;
+
+  /** Never used itself, only cloned (by {@link #newSha256()}). */
+  private static final MessageDigest SHA256_PROTOTYPE = sha256Instance();
+
+  /**
+   * The one form under which Argos names a key: in signals ({@link Builder#key}), in a {@link
+   * Quarantine} (every shipped quarantine applies it to every key it is given) and in the
+   * default {@link QuarantineHook}. So a client is detected, named and quarantined under one
+   * key whatever its length.
+   *
+   * <ul>
+   *   <li>A key of at most {@value #MAX_KEY_LENGTH} characters is returned as is (the same
+   *       instance; no allocation).
+   *   <li>A longer key becomes exactly {@value #MAX_KEY_LENGTH} characters: its first 239
+   *       characters, {@code '\u2026'} ({@code …}), and 16 lower-case hex digits, the first 8
+   *       bytes of the SHA-256 of the whole key (each {@code char} as two bytes, big-endian, so
+   *       lone surrogates are hashed as they are). When the 239th character is the high half of
+   *       a surrogate pair, the prefix keeps 238 characters and the marker is doubled ({@code
+   *       ……}), so a pair is never cut.
+   * </ul>
+   *
+   * <p>Two keys that differ anywhere have different canonical forms, except with the odds of a
+   * 64-bit hash collision; a short key equals a long key's canonical form only if it was made
+   * to (it ends with {@code …} and that key's digest), which an honest client's key does not,
+   * and which gains a forger nothing he could not get by sending the long key itself. The
+   * form is idempotent: {@code canonicalKey(canonicalKey(k)).equals(canonicalKey(k))}.
+   *
+   * <p>Cost: a length check for a short key; one SHA-256 over the key and one 256-character
+   * string for a long one.
+   *
+   * @throws NullPointerException if {@code key} is null
+   */
+  public static String canonicalKey(String key) {
+    if (key.length() <= MAX_KEY_LENGTH) {
+      return key;
+    }
+    int prefix = LONG_KEY_PREFIX;
+    boolean cutsPair = Character.isHighSurrogate(key.charAt(prefix - 1));
+    if (cutsPair) {
+      prefix--;
+    }
+    StringBuilder sb = new StringBuilder(MAX_KEY_LENGTH);
+    sb.append(key, 0, prefix).append('\u2026');
+    if (cutsPair) {
+      sb.append('\u2026');
+    }
+    return HexFormat.of().formatHex(sb, sha256(key), 0, 8).toString();
+  }
+
+  private static byte[] sha256(String key) {
+    MessageDigest md = newSha256();
+    byte[] buf = new byte[2048];
+    int n = key.length();
+    for (int i = 0; i < n; ) {
+      int len = 0;
+      while (len < buf.length && i < n) {
+        char c = key.charAt(i++);
+        buf[len++] = (byte) (c >>> 8);
+        buf[len++] = (byte) c;
+      }
+      md.update(buf, 0, len);
+    }
+    return md.digest();
+  }
+
+  /** A fresh SHA-256 digest: a clone of one prototype (cheaper than a provider look-up). */
+  private static MessageDigest newSha256() {
+    try {
+      return (MessageDigest) SHA256_PROTOTYPE.clone();
+    } catch (CloneNotSupportedException e) {
+      return sha256Instance();
+    }
+  }
+
+  private static MessageDigest sha256Instance() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
   /** Builds a {@link Signal}. Not thread-safe. */
   public static final class Builder {
     private final String type;
@@ -232,9 +328,13 @@ public final class Signal {
       return this;
     }
 
-    /** The subject (executor name, client key, resource); null for none. Capped in length. */
+    /**
+     * The subject (executor name, client key, resource); null for none. A key longer than
+     * {@value #MAX_KEY_LENGTH} characters is stored as its {@linkplain #canonicalKey(String)
+     * canonical form}, never cut: two long keys that share their first characters stay two keys.
+     */
     public Builder key(@Nullable String key) {
-      this.key = key == null ? null : SafeText.cap(key, MAX_KEY_LENGTH);
+      this.key = key == null ? null : canonicalKey(key);
       return this;
     }
 

@@ -3,7 +3,6 @@ package dev.argos.observers;
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
 import dev.argos.core.Clock;
-import dev.argos.core.ManualClock;
 import dev.argos.core.Observer;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
@@ -45,6 +44,8 @@ public final class Argos implements Observer {
   private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
   private final SamplerEngine engine;
   private final GcMonitor gc;
+  /** Whether Argos runs its own sampler thread (see the constructor). */
+  private final boolean ownsTime;
   private final JvmStallSampler jvmStalls;
   private final ExecutorWatchdog watchdog;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,10 +61,15 @@ public final class Argos implements Observer {
             config.sampleRate().toNanos(),
             config.windowSize().toNanos(),
             this::fanOut);
-    this.gc = config.clock() instanceof ManualClock ? GcMonitor.manual() : GcMonitor.start();
-    // the samplers, in tick order
-    this.jvmStalls = JvmStallSampler.create(config, gc, this::fanOut);
-    this.watchdog = ExecutorWatchdog.create(config, jvmStalls, this::fanOut);
+    // Argos owns time on the system clock: it runs the argos-sampler thread and listens to the
+    // JVM's collectors. Any other clock (a test's ManualClock) is driven by whoever holds it:
+    // no thread, and GC events recorded by hand (ArgosConfig's clock setting documents this).
+    this.ownsTime = config.clock() == Clock.system();
+    this.gc = ownsTime ? GcMonitor.start() : GcMonitor.manual();
+    // the stall meter and the executor watchdog share one log of when the JVM was stopped
+    StopLog stops = StopLog.create(config, gc);
+    this.jvmStalls = JvmStallSampler.create(config, stops, this::fanOut);
+    this.watchdog = ExecutorWatchdog.create(config, stops, this::fanOut);
     engine.add(jvmStalls);
     engine.add(watchdog);
     engine.add(new HeapSampler(config, gc, this::fanOut));
@@ -127,7 +133,7 @@ public final class Argos implements Observer {
       }
       local = bus;
     }
-    if (!(config.clock() instanceof ManualClock)) {
+    if (ownsTime) {
       engine.start();
     }
   }

@@ -45,12 +45,15 @@ import org.slf4j.LoggerFactory;
  *
  * In-progress detection: every `check` (a FineSampler wake-up) looks at each outstanding probe.
  * Its own lag is its age minus the time the whole JVM or the sampler thread was known stopped
- * (JvmStallSampler.stoppedNanos): a GC pause is reported once under key "jvm" and never blamed
- * on an executor. Own lag above the threshold starts an episode at once, while the executor is
- * still stuck: one WARNING with inProgress=true, the thread that ran the last probe (for a
- * single-threaded loop, the loop thread; for a pool, every worker must be busy for the probe to
- * wait) and that thread's stack taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
+ * (StopLog.stoppedNanos, the log shared with the JVM stall meter; each wake-up is handed to it
+ * before the check, so it does not matter which of the two samplers runs first): a GC pause is
+ * reported once under key "jvm" and never blamed on an executor. Own lag above the threshold
+ * starts an episode at once, while the executor is still stuck: one WARNING with
+ * inProgress=true, the thread that ran the last probe (for a single-threaded loop, the loop
+ * thread; for a pool, every worker must be busy for the probe to wait) and that thread's stack
+ * taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
  * CRITICAL (with a fresh stack). When the probe finally runs: one INFO resolved with durationMs.
+ * Each watch runs its episodes through an Episode (the same data.episode on all three signals).
  * Detection latency: at most threshold + probeInterval + check after the stall starts.
  *
  * Lost probes: an executor may drop a probe (DiscardPolicy). While an episode lasts over
@@ -95,7 +98,7 @@ final class ExecutorWatchdog implements FineSampler {
 
   private final Clock clock;
   private final SignalSink sink;
-  private final JvmStallSampler jvm;
+  private final StopLog stops;
   private final long thresholdNanos;
   private final long checkNanos;
   private final long probeIntervalNanos;
@@ -106,6 +109,24 @@ final class ExecutorWatchdog implements FineSampler {
   private boolean warnedFull;
   private long lastCheckNanos = Long.MIN_VALUE;
 
+  /** A watchdog at the threshold of {@code stops}, the stop log it shares with the stall meter. */
+  ExecutorWatchdog(
+      Clock clock,
+      SignalSink sink,
+      StopLog stops,
+      long checkNanos,
+      long probeIntervalNanos,
+      ProbeSubmitter submitter) {
+    this.clock = clock;
+    this.sink = sink;
+    this.stops = stops;
+    this.thresholdNanos = stops.thresholdNanos();
+    this.checkNanos = checkNanos;
+    this.probeIntervalNanos = probeIntervalNanos;
+    this.submitter = submitter;
+  }
+
+  /** A watchdog sharing the stop log of {@code jvm}, probes submitted by {@code submitter} (tests). */
   ExecutorWatchdog(
       Clock clock,
       SignalSink sink,
@@ -113,20 +134,19 @@ final class ExecutorWatchdog implements FineSampler {
       long checkNanos,
       long probeIntervalNanos,
       ProbeSubmitter submitter) {
-    this.clock = clock;
-    this.sink = sink;
-    this.jvm = jvm;
-    this.thresholdNanos = jvm.thresholdNanos();
-    this.checkNanos = checkNanos;
-    this.probeIntervalNanos = probeIntervalNanos;
-    this.submitter = submitter;
+    this(clock, sink, jvm.stops(), checkNanos, probeIntervalNanos, submitter);
   }
 
-  static ExecutorWatchdog create(ArgosConfig config, JvmStallSampler jvm, SignalSink sink) {
-    long res = checkNanos(jvm.thresholdNanos());
+  static ExecutorWatchdog create(ArgosConfig config, StopLog stops, SignalSink sink) {
+    long res = checkNanos(stops.thresholdNanos());
     // one job in flight per watch at most; hand a blocked submission over at the threshold
-    Prober prober = new Prober(config.clock(), jvm.thresholdNanos(), MAX_WATCHED);
-    return new ExecutorWatchdog(config.clock(), sink, jvm, res, res, prober);
+    Prober prober = new Prober(config.clock(), stops.thresholdNanos(), MAX_WATCHED);
+    return new ExecutorWatchdog(config.clock(), sink, stops, res, res, prober);
+  }
+
+  /** The watchdog of {@code config} sharing the stop log of {@code jvm} (tests). */
+  static ExecutorWatchdog create(ArgosConfig config, JvmStallSampler jvm, SignalSink sink) {
+    return create(config, jvm.stops(), sink);
   }
 
   /**
@@ -193,6 +213,7 @@ final class ExecutorWatchdog implements FineSampler {
 
   @Override
   public void onWake(long parkStartNanos, long dueNanos, long wakeNanos) {
+    stops.wake(parkStartNanos, dueNanos, wakeNanos); // first or second: the same stop windows
     if (lastCheckNanos == Long.MIN_VALUE || wakeNanos - lastCheckNanos >= checkNanos) {
       lastCheckNanos = wakeNanos;
       check(wakeNanos);
@@ -361,15 +382,15 @@ final class ExecutorWatchdog implements FineSampler {
     volatile double currentLagMs;
     // sampler thread only
     boolean released;
-    boolean inEpisode;
-    Severity severity = Severity.WARNING;
-    long episodeFrom;
+    final Episode episode;
     boolean submittedOnce;
 
     Watch(String name, Executor executor) {
       this.name = name;
       this.safeName = SafeText.neutralise(name, MAX_NAME);
       this.executor = executor;
+      this.episode =
+          Episode.of(Signal.TYPE_EVENT_LOOP_LAG, name, clock).fractionalMillis().build();
     }
 
     @Override
@@ -400,8 +421,8 @@ final class ExecutorWatchdog implements FineSampler {
           probe.queued = false;
           long lag = probe.ranNanos - probe.submittedNanos;
           currentLagMs = lag / 1e6;
-          if (inEpisode) {
-            resolve(lag, "ran");
+          if (episode.active()) {
+            resolve(probe.ranNanos, "ran");
           }
         }
         if (spare.queued && !spare.outstanding) {
@@ -439,26 +460,21 @@ final class ExecutorWatchdog implements FineSampler {
         probe.queued = false;
         long lag = spare.ranNanos - probe.submittedNanos;
         currentLagMs = lag / 1e6;
-        if (inEpisode) {
-          resolve(lag, "probeLost");
+        if (episode.active()) {
+          resolve(spare.ranNanos, "probeLost");
         }
         return true;
       }
-      long own = age - jvm.stoppedNanos(probe.submittedNanos, now);
-      if (!inEpisode) {
-        if (own > thresholdNanos) {
-          inEpisode = true;
-          episodeFrom = probe.submittedNanos;
-          severity = own >= JvmStallSampler.CRITICAL_FACTOR * thresholdNanos
-              ? Severity.CRITICAL : Severity.WARNING;
-          stalled(now, age);
+      long own = age - stops.stoppedNanos(probe.submittedNanos, now);
+      if (own > thresholdNanos || episode.active()) {
+        // starts above the threshold, escalates at CRITICAL_FACTOR x; from the probe's submission
+        Severity level = own >= JvmStallSampler.CRITICAL_FACTOR * thresholdNanos
+            ? Severity.CRITICAL : Severity.WARNING;
+        if (episode.hold(level, age / 1e6, probe.submittedNanos, now) != Episode.Step.NONE) {
+          stalled(now, age, level);
         }
-      } else if (severity == Severity.WARNING
-          && own >= JvmStallSampler.CRITICAL_FACTOR * thresholdNanos) {
-        severity = Severity.CRITICAL;
-        stalled(now, age);
       }
-      if (inEpisode && probe.queued && age >= SPARE_AFTER_NANOS && !spare.outstanding
+      if (episode.active() && probe.queued && age >= SPARE_AFTER_NANOS && !spare.outstanding
           && !spare.queued && spare.stage == IDLE) {
         spare.outstanding = true;
         if (!request(spare, false, now)) {
@@ -513,7 +529,7 @@ final class ExecutorWatchdog implements FineSampler {
       return true;
     }
 
-    private void stalled(long now, long ageNanos) {
+    private void stalled(long now, long ageNanos, Severity level) {
       // blocked inside execute(): the thread making the call shows where the executor blocks
       boolean inExecute = probe.stage == IN_EXECUTE;
       Thread t = inExecute ? probe.submitter : null;
@@ -535,11 +551,11 @@ final class ExecutorWatchdog implements FineSampler {
       }
       String cause = t != null ? "blocked" : "unknown";
       double lagMs = ageNanos / 1e6;
-      long gcMs = TimeUnit.NANOSECONDS.toMillis(jvm.gcPauseNanos(probe.submittedNanos, now));
+      long gcMs = TimeUnit.NANOSECONDS.toMillis(stops.gcPauseNanos(probe.submittedNanos, now));
       String top = stack != null && !stack.isEmpty() ? stack.get(0) : "unknown";
       emit(
-          Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, severity, clock)
-              .key(name)
+          episode
+              .signal(level)
               .message(String.format(
                   Locale.ROOT,
                   "executor %s has %s for %.1f ms (threshold %d ms) and is still stuck; "
@@ -547,33 +563,24 @@ final class ExecutorWatchdog implements FineSampler {
                   name, inExecute ? "been blocked in execute()" : "run no task", lagMs,
                   TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
                   threadName == null ? "unknown" : threadName, top))
-              .data("lagMs", JvmStallSampler.round(lagMs))
-              .data("thresholdMs", thresholdNanos / 1e6)
-              .data("inProgress", true)
-              .data("thread", threadName)
-              .data("threadState", threadState)
-              .data("stack", stack)
-              .data("cause", cause)
+              .data(JvmStallSampler.lagData(
+                  lagMs, thresholdNanos, true, threadName, stack, cause, gcMs))
+              .data(DataKeys.THREAD_STATE, threadState)
               .data(DataKeys.EXECUTE_BLOCKED, inExecute)
-              .data("gcPauseMs", gcMs)
               .build());
     }
 
-    private void resolve(long lagNanos, String how) {
-      inEpisode = false;
-      Severity was = severity;
-      severity = Severity.WARNING;
-      double ms = lagNanos / 1e6;
+    /** Ends the episode at {@code endNanos} (when the probe ran, or now) and says so. */
+    private void resolve(long endNanos, String how) {
+      double ms = Math.max(0, endNanos - episode.startNanos()) / 1e6;
       emit(
-          Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, Severity.INFO, clock)
-              .key(name)
-              .message(String.format("executor %s runs tasks again after %.1f ms", name, ms))
-              .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
-              .data("durationMs", JvmStallSampler.round(ms))
-              .data("lagMs", JvmStallSampler.round(ms))
-              .data("thresholdMs", thresholdNanos / 1e6)
-              .data("maxSeverity", was)
-              .data("how", how)
+          episode
+              .resolve(endNanos)
+              .message(String.format(
+                  Locale.ROOT, "executor %s runs tasks again after %.1f ms", name, ms))
+              .data(DataKeys.LAG_MS, JvmStallSampler.round(ms))
+              .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
+              .data(DataKeys.HOW, how)
               .build());
     }
 
@@ -583,8 +590,8 @@ final class ExecutorWatchdog implements FineSampler {
       }
       released = true;
       closed = true;
-      if (inEpisode) {
-        resolve(now - episodeFrom, reason);
+      if (episode.active()) {
+        resolve(now, reason);
       }
       lastThread = null;
       executor = null;

@@ -65,14 +65,16 @@ final class GcMonitor implements AutoCloseable {
   private long lastSeq;
   private final List<Runnable> cleanups = new ArrayList<>();
   private final boolean available;
+  private final boolean manual;
 
-  private GcMonitor(boolean available) {
+  private GcMonitor(boolean available, boolean manual) {
     this.available = available;
+    this.manual = manual;
   }
 
   /** A monitor fed only by {@link #record}, for deterministic tests. */
   static GcMonitor manual() {
-    return new GcMonitor(false);
+    return new GcMonitor(false, true);
   }
 
   /** A monitor listening to this JVM's collectors; never throws. */
@@ -81,15 +83,15 @@ final class GcMonitor implements AutoCloseable {
       Class.forName("com.sun.management.GarbageCollectionNotificationInfo");
     } catch (ClassNotFoundException | LinkageError e) {
       log.warn("argos: com.sun.management is missing; GC pauses and the live set are not observed");
-      return new GcMonitor(false);
+      return new GcMonitor(false, false);
     }
-    GcMonitor m = new GcMonitor(true);
+    GcMonitor m = new GcMonitor(true, false);
     try {
       m.listen();
     } catch (RuntimeException | LinkageError e) {
       log.warn("argos: cannot listen to GC notifications; GC is not observed", e);
       m.close();
-      return new GcMonitor(false);
+      return new GcMonitor(false, false);
     }
     return m;
   }
@@ -220,6 +222,14 @@ final class GcMonitor implements AutoCloseable {
   /** Whether real GC notifications are observed. */
   boolean available() {
     return available;
+  }
+
+  /**
+   * Whether GC figures must be polled from the standard MXBeans instead: a monitor of this JVM
+   * that could not listen to notifications (com.sun.management missing), never a manual one.
+   */
+  boolean pollsMxBeansInstead() {
+    return !available && !manual;
   }
 
   @Override

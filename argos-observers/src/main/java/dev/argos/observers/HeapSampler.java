@@ -1,7 +1,7 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
-import dev.argos.core.ManualClock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
@@ -57,13 +57,15 @@ import org.jspecify.annotations.Nullable;
  * gcOverhead: the sum of stop-the-world pauses over the window divided by the wall time covered,
  * judged once a full window has been observed. Concurrent cycles do not count as pauses.
  *
- * Episodes: one per reason, edge-triggered (PressureEpisode); CRITICAL when the heap would be
+ * Episodes: one per reason, each an Episode (start, escalate, resolve); CRITICAL when the heap would be
  * exhausted within CRITICAL_SECONDS at the current slope, when the live set is above
  * CRITICAL_USAGE of the max, or (gcOverhead) when pauses take twice the threshold. An episode ends
  * when its figure falls below RESOLVE_FACTOR of its threshold; a growth episode also needs the
  * heap not to run out within the leak horizon (max(1 h, 10 windows)) at the current slope, since a
- * leak of constant rate shows less relative growth as the live set gets larger. Without new
- * collections (no evidence either way) an episode stays as it is.
+ * leak of constant rate shows less relative growth as the live set gets larger. Hysteresis: it
+ * resolves after QUIET_CHECKS evaluations in a row below that level (a figure that dips under it
+ * once and comes back is the same episode). Without new collections (no evidence either way) an
+ * episode stays as it is.
  */
 /** Signals {@code memoryPressure} from the live set after GC and from GC pause time. */
 final class HeapSampler implements Sampler {
@@ -78,6 +80,8 @@ final class HeapSampler implements Sampler {
   static final double RESOLVE_FACTOR = 0.9;
   static final double CRITICAL_USAGE = 0.97;
   static final double CRITICAL_SECONDS = 60;
+  /** Evaluations in a row below the resolve level before an episode resolves (hysteresis). */
+  static final int QUIET_CHECKS = 2;
 
   private final Clock clock;
   private final Thresholds thresholds;
@@ -99,9 +103,9 @@ final class HeapSampler implements Sampler {
   private final double[] pairSlopes = new double[SUB_WINDOWS * (SUB_WINDOWS - 1) / 2];
   private final double[] residuals = new double[SUB_WINDOWS];
 
-  private final PressureEpisode growthEpisode = new PressureEpisode();
-  private final PressureEpisode usageEpisode = new PressureEpisode();
-  private final PressureEpisode overheadEpisode = new PressureEpisode();
+  private final Episode growthEpisode;
+  private final Episode usageEpisode;
+  private final Episode overheadEpisode;
 
   private final List<GarbageCollectorMXBean> collectors;
   private final List<MemoryPoolMXBean> heapPools;
@@ -126,8 +130,9 @@ final class HeapSampler implements Sampler {
   private volatile int gcCountInWindow;
   private volatile long gcEvents;
 
+  /** GC figures from {@code gc}, or from polling the MXBeans when it is {@link GcMonitor#pollsMxBeansInstead()}. */
   HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink) {
-    this(config, gc, sink, !gc.available() && !(config.clock() instanceof ManualClock));
+    this(config, gc, sink, gc.pollsMxBeansInstead());
   }
 
   /**
@@ -143,6 +148,9 @@ final class HeapSampler implements Sampler {
     this.subNanos = Math.max(1, windowNanos / SUB_WINDOWS);
     this.leakHorizonNanos = Math.max(TimeUnit.HOURS.toNanos(1), 10 * windowNanos);
     Arrays.fill(bucketIndex, -1);
+    this.growthEpisode = episode();
+    this.usageEpisode = episode();
+    this.overheadEpisode = episode();
     this.seq = gc.lastSeq();
     List<GarbageCollectorMXBean> beans = new ArrayList<>();
     List<MemoryPoolMXBean> pools = new ArrayList<>();
@@ -334,40 +342,27 @@ final class HeapSampler implements Sampler {
       // larger: the episode stays open while the heap would run out within the horizon
       boolean ends = (g < limit * RESOLVE_FACTOR || slopeBytesPerSecond <= 0)
           && (Double.isNaN(tte) || tte * 1e9 > leakHorizonNanos);
-      if (starts || (growthEpisode.active() && !ends)) {
-        raise(growthEpisode, REASON_GROWTH, critical ? Severity.CRITICAL : Severity.WARNING, now,
-            "heap live set grew " + pct(g) + " within the window (" + mb(slopeBytesPerSecond)
-                + " MB/s)" + (Double.isNaN(tte) ? "" : ", exhaustion in about " + Math.round(tte) + " s"));
-      } else if (ends) {
-        resolve(growthEpisode, REASON_GROWTH, now);
-      }
+      judge(growthEpisode, REASON_GROWTH, starts, ends, critical, g, now,
+          "heap live set grew " + pct(g) + " within the window (" + mb(slopeBytesPerSecond)
+              + " MB/s)" + (Double.isNaN(tte) ? "" : ", exhaustion in about " + Math.round(tte) + " s"));
     }
 
     // afterGcUsage
     if (recentCount >= MIN_RECENT_GCS && !Double.isNaN(usage) && recentMin != Long.MAX_VALUE) {
       double recentUsage = (double) recentMin / max;
       double limit = thresholds.heapUsageAfterGc();
-      boolean ends = recentUsage < limit * RESOLVE_FACTOR;
-      if (recentUsage > limit || (usageEpisode.active() && !ends)) {
-        raise(usageEpisode, REASON_AFTER_GC_USAGE, critical ? Severity.CRITICAL : Severity.WARNING, now,
-            "heap still " + pct(recentUsage) + " full after GC (" + mb((double) recentMin) + " of "
-                + mb((double) max) + " MB)");
-      } else if (ends) {
-        resolve(usageEpisode, REASON_AFTER_GC_USAGE, now);
-      }
+      judge(usageEpisode, REASON_AFTER_GC_USAGE, recentUsage > limit,
+          recentUsage < limit * RESOLVE_FACTOR, critical, recentUsage, now,
+          "heap still " + pct(recentUsage) + " full after GC (" + mb((double) recentMin) + " of "
+              + mb((double) max) + " MB)");
     }
 
     // gcOverhead
     if (fullWindow) {
       double limit = thresholds.gcOverhead();
-      boolean ends = overhead < limit * RESOLVE_FACTOR;
-      if (overhead > limit || (overheadEpisode.active() && !ends)) {
-        boolean crit = critical || overhead >= Math.min(1.0, 2 * limit);
-        raise(overheadEpisode, REASON_GC_OVERHEAD, crit ? Severity.CRITICAL : Severity.WARNING, now,
-            "GC pauses took " + pct(overhead) + " of the time over the window");
-      } else if (ends) {
-        resolve(overheadEpisode, REASON_GC_OVERHEAD, now);
-      }
+      judge(overheadEpisode, REASON_GC_OVERHEAD, overhead > limit,
+          overhead < limit * RESOLVE_FACTOR, critical || overhead >= Math.min(1.0, 2 * limit),
+          overhead, now, "GC pauses took " + pct(overhead) + " of the time over the window");
     }
   }
 
@@ -484,40 +479,33 @@ final class HeapSampler implements Sampler {
     return (n % 2 == 1) ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
   }
 
-  private void raise(PressureEpisode ep, String reason, Severity level, long now, String message) {
-    if (ep.raise(level, now)) {
-      sink.emit(base(reason, level).message(message).build());
-    }
+  private Episode episode() {
+    return Episode.of(Signal.TYPE_MEMORY_PRESSURE, KEY, clock).quiet(QUIET_CHECKS, 0).build();
   }
 
-  private void resolve(PressureEpisode ep, String reason, long now) {
-    long durationMs = ep.clear(now);
-    if (durationMs >= 0) {
-      sink.emit(
-          base(reason, Severity.INFO)
-              .message("memory pressure (" + reason + ") ended after " + durationMs + " ms")
-              .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
-              .data("durationMs", durationMs)
-              .build());
-    }
+  /** One check of the condition {@code reason} (Episode.judgeAndEmit). */
+  private void judge(
+      Episode ep, String reason, boolean starts, boolean ends, boolean critical, double figure,
+      long now, String message) {
+    ep.judgeAndEmit(starts, ends, critical ? Severity.CRITICAL : Severity.WARNING, figure, now,
+        sink, b -> figures(b, reason), "memory pressure (" + reason + ")", message);
   }
 
-  private Signal.Builder base(String reason, Severity level) {
+  private Signal.Builder figures(Signal.Builder b, String reason) {
     long live = liveSetBytes;
     long max = heapMaxBytes;
-    return Argos.signal(Signal.TYPE_MEMORY_PRESSURE, level, clock)
-        .key(KEY)
-        .data("reason", reason)
-        .data("liveSetBytes", live >= 0 ? live : null)
-        .data("growth", nanToNull(growth))
-        .data("heapMaxBytes", max > 0 ? max : null)
-        .data("usage", max > 0 && live >= 0 ? (double) live / max : null)
-        .data("gcOverhead", nanToNull(gcOverhead))
-        .data("secondsToExhaustion", nanToNull(secondsToExhaustion))
-        .data("slopeBytesPerSecond", nanToNull(slopeBytesPerSecond))
-        .data("gcCount", gcCountInWindow)
-        .data("windowMs", TimeUnit.NANOSECONDS.toMillis(windowNanos))
-        .data("threshold", threshold(reason));
+    return b
+        .data(DataKeys.REASON, reason)
+        .data(DataKeys.LIVE_SET_BYTES, live >= 0 ? live : null)
+        .data(DataKeys.GROWTH, nanToNull(growth))
+        .data(DataKeys.HEAP_MAX_BYTES, max > 0 ? max : null)
+        .data(DataKeys.USAGE, max > 0 && live >= 0 ? (double) live / max : null)
+        .data(DataKeys.GC_OVERHEAD, nanToNull(gcOverhead))
+        .data(DataKeys.SECONDS_TO_EXHAUSTION, nanToNull(secondsToExhaustion))
+        .data(DataKeys.SLOPE_BYTES_PER_SECOND, nanToNull(slopeBytesPerSecond))
+        .data(DataKeys.GC_COUNT, gcCountInWindow)
+        .data(DataKeys.WINDOW_MS, TimeUnit.NANOSECONDS.toMillis(windowNanos))
+        .data(DataKeys.THRESHOLD, threshold(reason));
   }
 
   private double threshold(String reason) {

@@ -1,10 +1,13 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
@@ -59,11 +62,13 @@ import org.jspecify.annotations.Nullable;
  * GC's own figures once its grace has passed. Non-GC safepoint pauses that fall entirely inside
  * the samplers' work time (well under 1 % of the time) are missed.
  *
- * Episodes: each JVM stall is its own episode, reported once it is over: one WARNING (CRITICAL
- * at CRITICAL_FACTOR x threshold) and one INFO resolved with durationMs.
+ * Episodes: each JVM stall is its own Episode (from the stall's start to the wake-up that ended
+ * it), reported once it is over: one WARNING (CRITICAL at CRITICAL_FACTOR x threshold) and at once
+ * the INFO resolved signal (durationMs = the stall's lagMs), both with the same data.episode.
  *
- * Stopped windows: a ring of the recent windows in which the whole JVM (or this thread) did not
- * run, which the executor watchdog subtracts so that it blames no executor for a GC pause.
+ * Stop log: the baseline, the stop windows and the GC pauses live in a StopLog shared with the
+ * executor watchdog (each wake-up is handed to it first, whichever sampler runs first); this
+ * meter matches the pauses to its stalls, calibrates the GC clock there, and reports.
  */
 final class JvmStallSampler implements FineSampler {
   static final String KEY = "jvm";
@@ -71,8 +76,6 @@ final class JvmStallSampler implements FineSampler {
   static final int CRITICAL_FACTOR = 10;
 
   private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
-  private static final int GC_RING = 64;
-  private static final int WINDOWS = 64;
   /** Stalls that may wait for their GC notifications at once (back-to-back collections). */
   private static final int MAX_PENDING = 4;
   /**
@@ -91,18 +94,18 @@ final class JvmStallSampler implements FineSampler {
    */
   static final long PENDING_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  private static final long GC_TIME_TOLERANCE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long GC_TIME_TOLERANCE_NANOS = StopLog.GC_TIME_TOLERANCE_NANOS;
 
   private final Clock clock;
   private final SignalSink sink;
-  private final GcMonitor gc;
+  private final StopLog stops;
+  private final Episode episode;
   private final long thresholdNanos;
   private final long resolutionNanos;
   private final long graceNanos;
   private final long windowNanos;
 
   // meter (sampler thread only)
-  private long baselineNanos = Long.MAX_VALUE;
   private long lastWakeNanos = Long.MIN_VALUE;
   private Histogram current = newHistogram();
   private Histogram previous = newHistogram();
@@ -119,30 +122,8 @@ final class JvmStallSampler implements FineSampler {
   private final long[] pendingWake = new long[MAX_PENDING];
   private final long[] pendingHiccup = new long[MAX_PENDING];
   /** Scratch of assignGcs(): the pending stall each GC pause belongs to, or -1. */
-  private final int[] gcOwner = new int[GC_RING];
+  private final int[] gcOwner = new int[StopLog.GC_RING];
   private final long[] ownedNanos = new long[MAX_PENDING];
-
-  // recent stop-the-world GC pauses, in clock nanoTime
-  private long gcCursor;
-  private final long[] gcStart = new long[GC_RING];
-  private final long[] gcEnd = new long[GC_RING];
-  private final long[] gcDurationMs = new long[GC_RING];
-  private final long[] gcSeenAt = new long[GC_RING];
-  private final boolean[] gcMatched = new boolean[GC_RING];
-  private final String[] gcName = new String[GC_RING];
-  private final String[] gcCause = new String[GC_RING];
-  private int gcCount;
-  private int gcNext;
-  // GC time base minus this clock's, learnt from stalls the GC explained (see design notes)
-  private long gcOffsetNanos;
-  private boolean gcCalibrated;
-
-  // recent windows when the JVM (or this thread) did not run; reported = a reported stall
-  private final long[] winStart = new long[WINDOWS];
-  private final long[] winEnd = new long[WINDOWS];
-  private final boolean[] winReported = new boolean[WINDOWS];
-  private int winCount;
-  private int winNext;
 
   // figures, published for snapshot() on any thread
   private volatile double p50Ms;
@@ -155,6 +136,7 @@ final class JvmStallSampler implements FineSampler {
   private volatile double lastStallMs;
   private volatile double baselineUs;
 
+  /** A meter with a stop log of its own over {@code gc} (tests). */
   JvmStallSampler(
       Clock clock,
       SignalSink sink,
@@ -162,19 +144,27 @@ final class JvmStallSampler implements FineSampler {
       long thresholdNanos,
       long resolutionNanos,
       long windowNanos) {
-    if (thresholdNanos <= 0 || resolutionNanos <= 0 || windowNanos <= 0) {
-      throw new IllegalArgumentException(
-          "threshold, resolution and window must be positive but were "
-              + thresholdNanos + ", " + resolutionNanos + ", " + windowNanos);
+    this(clock, sink, new StopLog(gc, thresholdNanos, resolutionNanos), windowNanos);
+  }
+
+  /** A meter at the threshold and resolution of {@code stops}, which it shares. */
+  JvmStallSampler(Clock clock, SignalSink sink, StopLog stops, long windowNanos) {
+    if (windowNanos <= 0) {
+      throw new IllegalArgumentException("window must be positive but was " + windowNanos);
     }
     this.clock = clock;
     this.sink = sink;
-    this.gc = gc;
-    this.thresholdNanos = thresholdNanos;
-    this.resolutionNanos = resolutionNanos;
+    this.stops = stops;
+    this.thresholdNanos = stops.thresholdNanos();
+    this.resolutionNanos = stops.resolutionNanos();
     this.graceNanos = Math.max(GRACE_NANOS, 4 * resolutionNanos);
     this.windowNanos = windowNanos;
-    this.gcCursor = gc.lastSeq();
+    // each stall is its own episode, over when it is reported (it is seen only once over)
+    this.episode =
+        Episode.of(Signal.TYPE_EVENT_LOOP_LAG, KEY, clock)
+            .peak(DataKeys.MAX_LAG_MS)
+            .fractionalMillis()
+            .build();
   }
 
   /**
@@ -192,15 +182,19 @@ final class JvmStallSampler implements FineSampler {
         Math.min(thresholdNanos / 2, TimeUnit.MILLISECONDS.toNanos(25)));
   }
 
+  /** The meter of {@code config}, sharing {@code stops} (with the executor watchdog). */
+  static JvmStallSampler create(ArgosConfig config, StopLog stops, SignalSink sink) {
+    return new JvmStallSampler(config.clock(), sink, stops, config.windowSize().toNanos());
+  }
+
+  /** The meter of {@code config} with a stop log of its own over {@code gc} (tests). */
   static JvmStallSampler create(ArgosConfig config, GcMonitor gc, SignalSink sink) {
-    long threshold = config.thresholds().eventLoopLag().toNanos();
-    return new JvmStallSampler(
-        config.clock(),
-        sink,
-        gc,
-        threshold,
-        defaultResolutionNanos(threshold),
-        config.windowSize().toNanos());
+    return create(config, StopLog.create(config, gc), sink);
+  }
+
+  /** The stop log it feeds and reads. */
+  StopLog stops() {
+    return stops;
   }
 
   static Histogram newHistogram() {
@@ -230,20 +224,14 @@ final class JvmStallSampler implements FineSampler {
 
   /** GcMonitor's time base minus this clock's, as calibrated so far; null before (tests). */
   @Nullable Long gcClockOffsetNanos() {
-    return gcCalibrated ? gcOffsetNanos : null;
+    return stops.calibrated() ? stops.gcOffsetNanos() : null;
   }
 
   @Override
   public void onWake(long parkStartNanos, long dueNanos, long wakeNanos) {
-    if (lastWakeNanos != Long.MIN_VALUE && parkStartNanos - lastWakeNanos > resolutionNanos) {
-      addWindow(lastWakeNanos, parkStartNanos, false); // the samplers' work: unobserved
-    }
+    stops.wake(parkStartNanos, dueNanos, wakeNanos); // stop windows, baseline, GC pauses
     lastWakeNanos = wakeNanos;
-    long over = wakeNanos - dueNanos;
-    if (over >= 0 && over < baselineNanos) {
-      baselineNanos = over;
-    }
-    long hiccup = Math.max(0, over - baseline());
+    long hiccup = Math.max(0, wakeNanos - dueNanos - baseline());
     long us = Math.min(HIGHEST_US, TimeUnit.NANOSECONDS.toMicros(hiccup));
     // the expected interval is this park's slice (finer than the resolution while an executor
     // is watched, shorter before a tick), at least 1 ms: the correction records hiccup/interval
@@ -262,9 +250,7 @@ final class JvmStallSampler implements FineSampler {
       pendingDue[p] = dueNanos;
       pendingWake[p] = wakeNanos;
       pendingHiccup[p] = hiccup;
-      addWindow(parkStartNanos, wakeNanos, true);
     }
-    pollGc(wakeNanos);
     // oldest first, so that stalls are reported in order; a stall still waiting for its GC
     // notification holds back the ones after it (for at most the grace)
     while (pendingCount > 0) {
@@ -299,7 +285,7 @@ final class JvmStallSampler implements FineSampler {
       p99Ms = merged.getValueAtPercentile(99) / 1000.0;
       maxMs = merged.getMaxValue() / 1000.0;
     }
-    baselineUs = baselineNanos == Long.MAX_VALUE ? 0 : baselineNanos / 1000.0;
+    baselineUs = baseline() / 1000.0;
   }
 
   @Override
@@ -315,42 +301,7 @@ final class JvmStallSampler implements FineSampler {
   }
 
   private long baseline() {
-    return baselineNanos == Long.MAX_VALUE ? 0 : baselineNanos;
-  }
-
-  // ---- GC events -------------------------------------------------------------------------
-
-  private void pollGc(long now) {
-    long last = gc.lastSeq();
-    if (last == gcCursor) {
-      return;
-    }
-    List<GcMonitor.GcEvent> events = gc.since(gcCursor);
-    gcCursor = last;
-    for (GcMonitor.GcEvent e : events) {
-      if (!e.isPause()) {
-        continue; // a concurrent cycle stops no thread
-      }
-      int i = gcNext;
-      gcStart[i] = e.startNanos();
-      gcEnd[i] = e.endNanos();
-      gcDurationMs[i] = e.durationMs();
-      gcSeenAt[i] = now;
-      gcMatched[i] = false;
-      gcName[i] = e.gcName();
-      gcCause[i] = e.cause();
-      gcNext = (i + 1) % GC_RING;
-      gcCount = Math.min(GC_RING, gcCount + 1);
-    }
-  }
-
-  /** Start of GC pause {@code k} on this clock (the GC's own time base corrected). */
-  private long gcS(int k) {
-    return gcStart[k] - gcOffsetNanos;
-  }
-
-  private long gcE(int k) {
-    return gcEnd[k] - gcOffsetNanos;
+    return stops.baselineNanos();
   }
 
   /**
@@ -367,37 +318,37 @@ final class JvmStallSampler implements FineSampler {
   private void assignGcs() {
     java.util.Arrays.fill(ownedNanos, 0, pendingCount, 0);
     long tol = resolutionNanos + GC_TIME_TOLERANCE_NANOS;
-    for (int k = 0; k < gcCount; k++) {
-      gcOwner[k] = gcMatched[k] ? -1 : -2; // -2: still to place
+    for (int k = 0; k < stops.gcCount(); k++) {
+      gcOwner[k] = stops.gcMatched(k) ? -1 : -2; // -2: still to place
     }
     // pauses in the order they started (the ring is small, and this runs only while a stall
     // waits): repeatedly take the earliest not yet placed
-    for (int placed = 0; placed < gcCount; placed++) {
+    for (int placed = 0; placed < stops.gcCount(); placed++) {
       int k = -1;
-      for (int c = 0; c < gcCount; c++) {
-        if (gcOwner[c] == -2 && (k < 0 || gcStart[c] < gcStart[k])) {
+      for (int c = 0; c < stops.gcCount(); c++) {
+        if (gcOwner[c] == -2 && (k < 0 || stops.gcStartRaw(c) < stops.gcStartRaw(k))) {
           k = c;
         }
       }
       if (k < 0) {
         return;
       }
-      long pause = TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]);
+      long pause = TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k));
       int best = -1;
       long bestOverlap = 0;
       for (int p = 0; p < pendingCount; p++) {
-        if (gcCalibrated) {
+        if (stops.calibrated()) {
           // inside the window, give or take the tolerance: a pause that merely touches it
           // (the next collection, begun while this thread ran the samplers) is not this stall's
           long from = pendingParkStart[p] - tol;
           long to = pendingWake[p] + tol;
-          long o = overlap(gcS(k), gcE(k), from, to);
-          if (gcS(k) >= from && gcE(k) <= to && o > bestOverlap) {
+          long o = StopLog.overlap(stops.gcStart(k), stops.gcEnd(k), from, to);
+          if (stops.gcStart(k) >= from && stops.gcEnd(k) <= to && o > bestOverlap) {
             bestOverlap = o;
             best = p;
           }
-        } else if (gcSeenAt[k] - pendingWake[p] >= 0
-            && gcSeenAt[k] - pendingWake[p] <= graceNanos
+        } else if (stops.gcSeenAt(k) - pendingWake[p] >= 0
+            && stops.gcSeenAt(k) - pendingWake[p] <= graceNanos
             && ownedNanos[p] + pause
                 <= pendingWake[p] - pendingParkStart[p] + GC_TIME_TOLERANCE_NANOS) {
           best = p;
@@ -430,18 +381,18 @@ final class JvmStallSampler implements FineSampler {
     int last = -1;
     int longest = -1;
     int matched = 0;
-    for (int k = 0; k < gcCount; k++) {
+    for (int k = 0; k < stops.gcCount(); k++) {
       if (gcOwner[k] == 0) {
         matched++;
-        gcMatched[k] = true;
-        pauseMs += gcDurationMs[k];
-        if (first < 0 || gcStart[k] < gcStart[first]) {
+        stops.markMatched(k);
+        pauseMs += stops.gcPauseMs(k);
+        if (first < 0 || stops.gcStartRaw(k) < stops.gcStartRaw(first)) {
           first = k;
         }
-        if (longest < 0 || gcDurationMs[k] > gcDurationMs[longest]) {
+        if (longest < 0 || stops.gcPauseMs(k) > stops.gcPauseMs(longest)) {
           longest = k;
         }
-        if (last < 0 || gcEnd[k] > gcEnd[last]) {
+        if (last < 0 || stops.gcEndRaw(k) > stops.gcEndRaw(last)) {
           last = k;
         }
       }
@@ -452,7 +403,7 @@ final class JvmStallSampler implements FineSampler {
     System.arraycopy(pendingWake, 1, pendingWake, 0, pendingCount);
     System.arraycopy(pendingHiccup, 1, pendingHiccup, 0, pendingCount);
     System.arraycopy(ownedNanos, 1, ownedNanos, 0, pendingCount);
-    for (int k = 0; k < gcCount; k++) {
+    for (int k = 0; k < stops.gcCount(); k++) {
       if (gcOwner[k] > 0) {
         gcOwner[k]--; // the owners' indexes follow the shift
       }
@@ -463,8 +414,8 @@ final class JvmStallSampler implements FineSampler {
     }
     long lag = hiccup;
     String measuredBy = "meter";
-    if (gcCalibrated) {
-      long start = Math.min(due, Math.max(parkStart, gcS(first)));
+    if (stops.calibrated()) {
+      long start = Math.min(due, Math.max(parkStart, stops.gcStart(first)));
       lag = Math.max(hiccup, wake - start - baseline());
       measuredBy = "meterAndGcStart";
     } else {
@@ -480,89 +431,33 @@ final class JvmStallSampler implements FineSampler {
     }
     // calibrate with this stall only after measuring it, and only when one pause explains
     // nearly the whole window: then the pause ended at most a resolution before the wake-up
-    long unexplained = wake - parkStart - TimeUnit.MILLISECONDS.toNanos(gcDurationMs[last]);
+    long unexplained = wake - parkStart - TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(last));
     if (matched == 1 && unexplained <= resolutionNanos + GC_TIME_TOLERANCE_NANOS) {
-      long sample = gcEnd[last] - wake;
-      if (!gcCalibrated || sample > gcOffsetNanos) {
-        gcOffsetNanos = sample;
-        gcCalibrated = true;
-      }
+      stops.calibrate(stops.gcEndRaw(last) - wake);
     }
-    report(lag, "gc", pauseMs, gcName[longest], gcCause[longest], measuredBy);
+    report(lag, "gc", pauseMs, stops.gcName(longest), stops.gcCause(longest), measuredBy);
   }
 
   /** GC pauses above the threshold that no reported stall covers (they hit the samplers' work). */
   private void reportUncoveredGcPauses(long now) {
-    for (int k = 0; k < gcCount; k++) {
-      if (gcMatched[k] || now - gcSeenAt[k] < graceNanos) {
+    for (int k = 0; k < stops.gcCount(); k++) {
+      if (stops.gcMatched(k) || now - stops.gcSeenAt(k) < graceNanos) {
         continue;
       }
-      gcMatched[k] = true;
-      if (TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]) <= thresholdNanos
-          || (gcCalibrated && coveredByReportedStall(gcS(k), gcE(k)))) {
+      stops.markMatched(k);
+      if (TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k)) <= thresholdNanos
+          || (stops.calibrated() && stops.coveredByReported(stops.gcStart(k), stops.gcEnd(k)))) {
         continue;
       }
-      addWindow(gcS(k), gcE(k), true);
+      stops.addReported(stops.gcStart(k), stops.gcEnd(k));
       report(
-          TimeUnit.MILLISECONDS.toNanos(gcDurationMs[k]),
+          TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k)),
           "gc",
-          gcDurationMs[k],
-          gcName[k],
-          gcCause[k],
+          stops.gcPauseMs(k),
+          stops.gcName(k),
+          stops.gcCause(k),
           "gcEvent");
     }
-  }
-
-  /**
-   * Whether reported stalls cover the pause [from, to] (all but the tolerance of it): one that
-   * merely touches a reported stall, such as the second of two collections back to back begun
-   * while this thread ran the samplers after the first, is not covered.
-   */
-  private boolean coveredByReportedStall(long from, long to) {
-    long covered = 0;
-    for (int w = 0; w < winCount; w++) {
-      if (winReported[w]) {
-        covered += overlap(winStart[w], winEnd[w], from, to);
-      }
-    }
-    return covered >= to - from - 2 * GC_TIME_TOLERANCE_NANOS;
-  }
-
-  // ---- stopped windows, for the executor watchdog ----------------------------------------
-
-  private void addWindow(long from, long to, boolean reported) {
-    int i = winNext;
-    winStart[i] = from;
-    winEnd[i] = to;
-    winReported[i] = reported;
-    winNext = (i + 1) % WINDOWS;
-    winCount = Math.min(WINDOWS, winCount + 1);
-  }
-
-  /**
-   * Nanoseconds within [from, to] during which the whole JVM or the sampler thread was known
-   * not to run (stalls, GC pauses, the samplers' own work); sampler thread only. Overlapping
-   * sources are not added up: the larger of the meter's windows and the GC pauses counts.
-   */
-  long stoppedNanos(long from, long to) {
-    long meter = 0;
-    for (int w = 0; w < winCount; w++) {
-      meter += overlap(winStart[w], winEnd[w], from, to);
-    }
-    return Math.min(to - from, Math.max(meter, gcPauseNanos(from, to)));
-  }
-
-  /** Nanoseconds of stop-the-world GC pauses within [from, to]; sampler thread only. */
-  long gcPauseNanos(long from, long to) {
-    long sum = 0;
-    for (int k = 0; k < gcCount; k++) {
-      sum += overlap(gcS(k), gcE(k), from, to);
-    }
-    return sum;
-  }
-
-  private static long overlap(long a0, long a1, long b0, long b1) {
-    return Math.max(0, Math.min(a1, b1) - Math.max(a0, b0));
   }
 
   // ---- signals ------------------------------------------------------------------------------
@@ -586,35 +481,31 @@ final class JvmStallSampler implements FineSampler {
         "gc".equals(cause)
             ? "a garbage collection (" + gcName + ", " + gcCause + ", pause " + gcPauseMs + " ms)"
             : "an unknown cause (a safepoint, CPU starvation or the OS)";
-    Signal.Builder b =
-        Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, severity, clock)
-            .key(KEY)
+    // one episode per stall, from its start to the wake-up that ended it
+    long end = clock.nanoTime();
+    episode.hold(severity, lagMs, end - lagNanos, end);
+    emit(
+        episode
+            .signal(severity)
             .message(String.format(
+                Locale.ROOT,
                 "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
                 lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what))
-            .data("lagMs", round(lagMs))
-            .data("thresholdMs", thresholdNanos / 1e6)
-            .data("inProgress", false)
-            .data("thread", null)
-            .data("stack", null)
-            .data("cause", cause)
-            .data("gcPauseMs", gcPauseMs)
-            .data("gcName", gcName)
-            .data("gcCause", gcCause)
-            .data("measuredBy", measuredBy)
-            .data("resolutionMs", resolutionNanos / 1e6)
-            .data("baselineUs", round(baseline() / 1000.0));
-    emit(b.build());
+            .data(lagData(lagMs, thresholdNanos, false, null, null, cause, gcPauseMs))
+            .data(DataKeys.GC_NAME, gcName)
+            .data(DataKeys.GC_CAUSE, gcCause)
+            .data(DataKeys.MEASURED_BY, measuredBy)
+            .data(DataKeys.RESOLUTION_MS, resolutionNanos / 1e6)
+            .data(DataKeys.BASELINE_US, round(baseline() / 1000.0))
+            .build());
     emit(
-        Argos.signal(Signal.TYPE_EVENT_LOOP_LAG, Severity.INFO, clock)
-            .key(KEY)
-            .message(String.format("the JVM runs again after a %.1f ms stall", lagMs))
-            .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
-            .data("durationMs", round(lagMs))
-            .data("lagMs", round(lagMs))
-            .data("thresholdMs", thresholdNanos / 1e6)
-            .data("cause", cause)
-            .data("gcPauseMs", gcPauseMs)
+        episode
+            .resolve(end)
+            .message(String.format(Locale.ROOT, "the JVM runs again after a %.1f ms stall", lagMs))
+            .data(DataKeys.LAG_MS, round(lagMs))
+            .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
+            .data(DataKeys.CAUSE, cause)
+            .data(DataKeys.GC_PAUSE_MS, gcPauseMs)
             .build());
   }
 
@@ -627,6 +518,24 @@ final class JvmStallSampler implements FineSampler {
   }
 
   static double round(double v) {
-    return Math.round(v * 1000.0) / 1000.0;
+    return Episode.round(v);
+  }
+
+  /**
+   * The entries every firing eventLoopLag signal carries (docs/signals/eventLoopLag.md), for the
+   * JVM stalls here and the executors' stalls in ExecutorWatchdog.
+   */
+  static Map<String, @Nullable Object> lagData(
+      double lagMs, long thresholdNanos, boolean inProgress, @Nullable String thread,
+      @Nullable List<String> stack, String cause, long gcPauseMs) {
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
+    m.put(DataKeys.LAG_MS, round(lagMs));
+    m.put(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6);
+    m.put(DataKeys.IN_PROGRESS, inProgress);
+    m.put(DataKeys.THREAD, thread);
+    m.put(DataKeys.STACK, stack);
+    m.put(DataKeys.CAUSE, cause);
+    m.put(DataKeys.GC_PAUSE_MS, gcPauseMs);
+    return m;
   }
 }

@@ -50,7 +50,7 @@ import org.jspecify.annotations.Nullable;
  * value is a power of two at or above the cut, it stores the key reference into a candidate
  * slot chosen by hash, overwriting whatever was there. A heavy key therefore offers itself about
  * log2(count / cut) times per stripe and epoch; a light key never reaches the cut unless sketch
- * noise lifts it (BurstSampler keeps the cut above twice the mean noise per cell). The sampler
+ * noise lifts it (KeyBurst keeps the cut above twice the mean noise per cell). The sampler
  * drains the slots every tick.
  *
  * Confirmation. The sampler installs the best candidates in a 2-way set-associative watch

@@ -1,6 +1,7 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
@@ -21,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * the window (at most MAX_HISTORY readings; the interval widens for long windows).
  *
  * usage: value / limit at or above the threshold (fileHandleUsage for descriptors and sockets,
- * both against the descriptor limit; threadUsage for threads) starts an episode; it ends below
- * RESOLVE_FACTOR of the threshold.
+ * both against the descriptor limit; threadUsage for threads) starts an episode; it ends after
+ * QUIET_CHECKS readings in a row below RESOLVE_FACTOR of the threshold (hysteresis: a figure that
+ * dips below that level and comes back within them is the same episode).
  *
  * trend (a leak that has not reached the threshold yet): over a full window, the readings are cut
  * into four quarters; the series is rising when each quarter's minimum is at least the previous
@@ -30,7 +32,9 @@ import org.jspecify.annotations.Nullable;
  * open/close does not break it, and a flat series with noise never passes), by at least MIN_RISE.
  * The slope is between the quarters' means; the episode starts when the time to reach the limit at
  * that slope is under the horizon (max(10 min, 5 windows)) and ends when the series stops rising
- * or the time to exhaustion is over twice the horizon.
+ * or the time to exhaustion is over twice the horizon (for QUIET_CHECKS readings in a row).
+ *
+ * Episodes: each key and reason is an Episode (start, escalate, resolve with hysteresis).
  *
  * Severity: WARNING, CRITICAL at CRITICAL_USAGE or when exhaustion is under CRITICAL_SECONDS away.
  */
@@ -46,6 +50,8 @@ final class ResourceSampler implements Sampler {
   static final int MAX_HISTORY = 512;
   static final int MIN_RISE = 8;
   static final double RESOLVE_FACTOR = 0.9;
+  /** Readings in a row at the resolve level before an episode resolves (hysteresis). */
+  static final int QUIET_CHECKS = 3;
   static final double CRITICAL_USAGE = 0.97;
   static final double CRITICAL_SECONDS = 60;
   static final long MIN_HORIZON_NANOS = TimeUnit.MINUTES.toNanos(10);
@@ -77,9 +83,9 @@ final class ResourceSampler implements Sampler {
     this.intervalNanos = interval(config.sampleRate(), config.windowSize());
     this.horizonNanos = Math.max(MIN_HORIZON_NANOS, 5 * windowNanos);
     int capacity = (int) Math.min(MAX_HISTORY, windowNanos / intervalNanos + 2);
-    this.fds = new Series(KEY_FILE_HANDLES, capacity);
-    this.sockets = new Series(KEY_SOCKETS, capacity);
-    this.threads = new Series(KEY_THREADS, capacity);
+    this.fds = new Series(KEY_FILE_HANDLES, capacity, clock);
+    this.sockets = new Series(KEY_SOCKETS, capacity, clock);
+    this.threads = new Series(KEY_THREADS, capacity, clock);
   }
 
   ResourceSampler(ArgosConfig config, SignalSink sink) {
@@ -134,24 +140,16 @@ final class ResourceSampler implements Sampler {
     boolean critical = usage >= CRITICAL_USAGE || (!Double.isNaN(tte) && tte < CRITICAL_SECONDS);
 
     if (!Double.isNaN(usage)) {
-      boolean ends = usage < threshold * RESOLVE_FACTOR;
-      if (usage >= threshold || (s.usageEpisode.active() && !ends)) {
-        raise(s, s.usageEpisode, REASON_USAGE, critical, now, threshold,
-            s.key + ": " + value + " of " + max + " in use (" + pct(usage) + ")");
-      } else if (ends) {
-        resolve(s, s.usageEpisode, REASON_USAGE, now, threshold);
-      }
+      judge(s, s.usageEpisode, REASON_USAGE, usage >= threshold,
+          usage < threshold * RESOLVE_FACTOR, critical, usage, now, threshold,
+          s.key + ": " + value + " of " + max + " in use (" + pct(usage) + ")");
     }
     if (s.trendJudged) {
       boolean ends = !s.rising || Double.isNaN(tte) || tte * 1e9 > 2.0 * horizonNanos;
       boolean starts = s.rising && !Double.isNaN(tte) && tte * 1e9 < horizonNanos;
-      if (starts || (s.trendEpisode.active() && !ends)) {
-        raise(s, s.trendEpisode, REASON_TREND, critical, now, threshold,
-            s.key + " rising steadily (" + round1(s.slopePerSecond) + "/s), limit " + max
-                + " reached in about " + Math.round(tte) + " s");
-      } else if (ends) {
-        resolve(s, s.trendEpisode, REASON_TREND, now, threshold);
-      }
+      judge(s, s.trendEpisode, REASON_TREND, starts, ends, critical, usage, now, threshold,
+          s.key + " rising steadily (" + round1(s.slopePerSecond) + "/s), limit " + max
+              + " reached in about " + Math.round(tte) + " s");
     }
   }
 
@@ -221,40 +219,27 @@ final class ResourceSampler implements Sampler {
     }
   }
 
-  private void raise(
-      Series s, PressureEpisode ep, String reason, boolean critical, long now, double threshold,
-      String message) {
-    Severity level = critical ? Severity.CRITICAL : Severity.WARNING;
-    if (ep.raise(level, now)) {
-      sink.emit(base(s, reason, level, threshold).message(message).build());
-    }
+  /** One check of {@code reason} on {@code s} (Episode.judgeAndEmit). */
+  private void judge(
+      Series s, Episode ep, String reason, boolean starts, boolean ends, boolean critical,
+      double figure, long now, double threshold, String message) {
+    ep.judgeAndEmit(starts, ends, critical ? Severity.CRITICAL : Severity.WARNING, figure, now,
+        sink, b -> figures(b, s, reason, threshold), s.key + " exhaustion (" + reason + ")", message);
   }
 
-  private void resolve(Series s, PressureEpisode ep, String reason, long now, double threshold) {
-    long durationMs = ep.clear(now);
-    if (durationMs >= 0) {
-      sink.emit(
-          base(s, reason, Severity.INFO, threshold)
-              .message(s.key + " exhaustion (" + reason + ") ended after " + durationMs + " ms")
-              .data(Signal.DATA_STATE, Signal.STATE_RESOLVED)
-              .data("durationMs", durationMs)
-              .build());
-    }
-  }
-
-  private Signal.Builder base(Series s, String reason, Severity level, double threshold) {
+  private Signal.Builder figures(Signal.Builder b, Series s, String reason, double threshold) {
     long max = s.max;
-    return Argos.signal(Signal.TYPE_RESOURCE_EXHAUSTION, level, clock)
-        .key(s.key)
-        .data("reason", reason)
-        .data("open", s.value)
-        .data("max", max > 0 ? max : null)
-        .data("usage", max > 0 ? (double) s.value / max : null)
-        .data("threshold", threshold)
-        .data("slopePerSecond", nanToNull(s.slopePerSecond))
-        .data("secondsToExhaustion", nanToNull(s.secondsToExhaustion))
-        .data("windowMs", TimeUnit.NANOSECONDS.toMillis(windowNanos))
-        .data("limitSource", KEY_THREADS.equals(s.key) ? probe.threadLimitSource() : probe.fdLimitSource());
+    return b
+        .data(DataKeys.REASON, reason)
+        .data(DataKeys.OPEN, s.value)
+        .data(DataKeys.MAX, max > 0 ? max : null)
+        .data(DataKeys.USAGE, max > 0 ? (double) s.value / max : null)
+        .data(DataKeys.THRESHOLD, threshold)
+        .data(DataKeys.SLOPE_PER_SECOND, nanToNull(s.slopePerSecond))
+        .data(DataKeys.SECONDS_TO_EXHAUSTION, nanToNull(s.secondsToExhaustion))
+        .data(DataKeys.WINDOW_MS, TimeUnit.NANOSECONDS.toMillis(windowNanos))
+        .data(DataKeys.LIMIT_SOURCE,
+            KEY_THREADS.equals(s.key) ? probe.threadLimitSource() : probe.fdLimitSource());
   }
 
   @Override
@@ -313,11 +298,13 @@ final class ResourceSampler implements Sampler {
     boolean rising;
     double slopePerSecond = Double.NaN;
     double secondsToExhaustion = Double.NaN;
-    final PressureEpisode usageEpisode = new PressureEpisode();
-    final PressureEpisode trendEpisode = new PressureEpisode();
+    final Episode usageEpisode;
+    final Episode trendEpisode;
 
-    Series(String key, int capacity) {
+    Series(String key, int capacity, Clock clock) {
       this.key = key;
+      this.usageEpisode = episode(key, clock);
+      this.trendEpisode = episode(key, clock);
       this.times = new long[capacity];
       this.values = new long[capacity];
     }
@@ -331,6 +318,10 @@ final class ResourceSampler implements Sampler {
       times[i] = t;
       values[i] = v;
       size++;
+    }
+
+    private static Episode episode(String key, Clock clock) {
+      return Episode.of(Signal.TYPE_RESOURCE_EXHAUSTION, key, clock).quiet(QUIET_CHECKS, 0).build();
     }
 
     long time(int i) {

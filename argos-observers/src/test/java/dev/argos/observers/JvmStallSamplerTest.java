@@ -126,7 +126,7 @@ class JvmStallSamplerTest {
           .containsEntry("measuredBy", "meterAndGcStart");
       assertThat((Double) s.data().get("lagMs")).isCloseTo(299.9, within(0.001));
     });
-    assertThat(meter.gcPauseNanos(0, clock.nanoTime())).isEqualTo(500 * MS);
+    assertThat(meter.stops().gcPauseNanos(0, clock.nanoTime())).isEqualTo(500 * MS);
   }
 
   /** One park of {@code sliceNanos} (as the engine asks the meter now) that wakes on time. */
@@ -294,8 +294,8 @@ class JvmStallSamplerTest {
     assertThat(firing()).hasSize(1);
     // calibrated on this stall: the GC is placed on this clock (to the 2.3 ms its end was
     // before the wake-up, unknown to the meter)
-    assertThat(meter.gcPauseNanos(start, clock.nanoTime())).isEqualTo(305 * MS);
-    assertThat(meter.stoppedNanos(start, start + 100 * MS)).isEqualTo(100 * MS);
+    assertThat(meter.stops().gcPauseNanos(start, clock.nanoTime())).isEqualTo(305 * MS);
+    assertThat(meter.stops().stoppedNanos(start, start + 100 * MS)).isEqualTo(100 * MS);
     // a later report of the same pause from GC figures would be a duplicate: none came
     quiet(300);
     assertThat(firing()).hasSize(1);

@@ -20,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ final class ProblemRecordCodec {
   static final int MAX_LINE_BYTES = 64 * 1024;
 
   private static final Pattern DIGITS = Pattern.compile("[0-9]+");
-  private static final char[] HEX = "0123456789abcdef".toCharArray();
+  private static final HexFormat HEX = HexFormat.of();
 
   /** The mapper every registry line goes through (thread-safe once configured). */
   static final ObjectMapper MAPPER = newMapper();
@@ -57,11 +58,7 @@ final class ProblemRecordCodec {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
-    StringBuilder sb = new StringBuilder(type.length() + 17).append(type).append(':');
-    for (int i = 0; i < 8; i++) {
-      sb.append(HEX[(hash[i] >> 4) & 0xf]).append(HEX[hash[i] & 0xf]);
-    }
-    return sb.toString();
+    return type + ':' + HEX.formatHex(hash, 0, 8);
   }
 
   /** Every run of ASCII digits replaced by one {@code '#'}: "lag 120 ms" becomes "lag # ms". */
@@ -275,16 +272,7 @@ final class ProblemRecordCodec {
           || ch == 0x061c
           || ch == 0xfeff
           || (ch >= 0xd800 && ch <= 0xdfff)) {
-        return new SerializedString(
-            new String(
-                new char[] {
-                  '\\',
-                  'u',
-                  HEX[(ch >> 12) & 0xf],
-                  HEX[(ch >> 8) & 0xf],
-                  HEX[(ch >> 4) & 0xf],
-                  HEX[ch & 0xf]
-                }));
+        return new SerializedString("\\u" + HEX.toHexDigits((char) ch));
       }
       return null;
     }

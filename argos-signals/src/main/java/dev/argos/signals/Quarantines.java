@@ -103,10 +103,10 @@ public final class Quarantines {
 
     /** The offence count within the offence window that raises the CRITICAL alarm (4, 2..16). */
     public Builder repeatOffenderThreshold(int threshold) {
-      if (threshold < 2 || threshold > InMemoryQuarantine.MAX_TRACKED_OFFENCES) {
+      if (threshold < 2 || threshold > OffenceHistory.MAX_TRACKED_OFFENCES) {
         throw new IllegalArgumentException(
             "repeatOffenderThreshold must be between 2 and "
-                + InMemoryQuarantine.MAX_TRACKED_OFFENCES
+                + OffenceHistory.MAX_TRACKED_OFFENCES
                 + " but was "
                 + threshold);
       }
@@ -126,12 +126,18 @@ public final class Quarantines {
       return this;
     }
 
-    /** Keys that are never quarantined (exact match), e.g. health checkers, your own hosts. */
+    /**
+     * Keys that are never quarantined (exact match, after {@link
+     * dev.argos.core.Signal#canonicalKey(String)}, so a long key works too), e.g. health
+     * checkers, your own hosts.
+     *
+     * @throws NullPointerException if a key is null
+     */
     public Builder allow(String... keys) {
       return allow(java.util.Arrays.asList(keys));
     }
 
-    /** Keys that are never quarantined (exact match). */
+    /** Keys that are never quarantined (exact match, after canonicalisation). */
     public Builder allow(Collection<String> keys) {
       for (String k : keys) {
         allowlist.add(Objects.requireNonNull(k, "allowlisted key"));
@@ -141,7 +147,9 @@ public final class Quarantines {
 
     /**
      * Receives each audit record as it is appended, in chain order, e.g. to write it to a file
-     * before it is trimmed from memory. Called outside the quarantine's lock; must not block.
+     * before it is trimmed from memory. Called synchronously under the quarantine's write lock
+     * (like change listeners, see {@link InMemoryQuarantine#onChange}), so it must be quick:
+     * hand the record to a bounded queue of yours if writing it may block.
      */
     public Builder onAudit(Consumer<AuditRecord> listener) {
       this.auditListener = Objects.requireNonNull(listener, "onAudit");

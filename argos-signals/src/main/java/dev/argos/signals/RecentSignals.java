@@ -37,9 +37,18 @@ public final class RecentSignals implements SignalListener {
 
   private RecentSignals(int capacity, Duration maxAge, Clock clock) {
     this.clock = clock;
-    this.maxAgeNanos = maxAge.toNanos();
+    this.maxAgeNanos = saturatedNanos(maxAge);
     this.signals = new Signal[capacity];
     this.recordedAt = new long[capacity];
+  }
+
+  /** Nanoseconds of {@code d}, at most about 73 years (a longer age means "forever"). */
+  private static long saturatedNanos(Duration d) {
+    try {
+      return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE / 4;
+    }
   }
 
   /** A buffer of 1 000 signals, 60 s max age, on the system clock. */
@@ -53,7 +62,9 @@ public final class RecentSignals implements SignalListener {
   }
 
   /**
-   * A buffer of {@code capacity} signals (1 to 1 000 000) kept at most {@code maxAge}.
+   * A buffer of {@code capacity} signals (1 to 1 000 000) kept at most {@code maxAge} (any
+   * positive duration; beyond about 73 years, {@link java.time.temporal.ChronoUnit#FOREVER}
+   * included, means forever).
    *
    * @throws IllegalArgumentException for a capacity out of range or a non-positive age
    */
@@ -89,7 +100,8 @@ public final class RecentSignals implements SignalListener {
    * matches everything.
    *
    * @param type the signal type, e.g. {@code "burst"}
-   * @param key the signal key
+   * @param key the signal key, of any length: compared in {@linkplain Signal#canonicalKey
+   *     canonical form}, the form signals carry, so the full key of a long client key matches
    * @param minSeverity the lowest severity included
    * @param since only signals whose {@link Signal#timestamp()} is at or after this instant
    */
@@ -98,6 +110,7 @@ public final class RecentSignals implements SignalListener {
       @Nullable String key,
       @Nullable Severity minSeverity,
       @Nullable Instant since) {
+    String k = key == null ? null : Signal.canonicalKey(key);
     long now = clock.nanoTime();
     List<Signal> out = new ArrayList<>();
     synchronized (this) {
@@ -109,7 +122,7 @@ public final class RecentSignals implements SignalListener {
           continue;
         }
         if ((type == null || type.equals(s.type()))
-            && (key == null || key.equals(s.key()))
+            && (k == null || k.equals(s.key()))
             && (minSeverity == null || s.severity().isAtLeast(minSeverity))
             && (since == null || !s.timestamp().isBefore(since))) {
           out.add(s);

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -112,7 +113,7 @@ public final class RegistryPatterns {
     List<String> names = new ArrayList<>();
     for (Path f : files) {
       names.add(f.toString());
-      skipped += ProblemRegistry.forEach(f, a::add);
+      skipped += RegistryReader.forEach(f, a::add);
     }
     return new RegistryPatterns(List.copyOf(names), zone, a.records, skipped, a.findings());
   }
@@ -349,7 +350,8 @@ public final class RegistryPatterns {
                             pk,
                             p.describe()
                                 + " occurred between "
-                                + String.format("%02d:00 and %02d:00", hour, (hour + 1) % 24)
+                                + String.format(
+                                    Locale.ROOT, "%02d:00 and %02d:00", hour, (hour + 1) % 24)
                                 + " on "
                                 + days.size()
                                 + " different days",

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -37,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RegistryStats {
   private static final DateTimeFormatter HOUR =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX");
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX", Locale.ROOT);
 
   private final List<String> files;
   private final ZoneId zone;
@@ -76,7 +77,7 @@ public final class RegistryStats {
     files.forEach(f -> names.add(f.toString()));
     RegistryStats s = new RegistryStats(List.copyOf(names), zone);
     for (Path f : files) {
-      s.skippedLines += ProblemRegistry.forEach(f, s::add);
+      s.skippedLines += RegistryReader.forEach(f, s::add);
     }
     return s;
   }

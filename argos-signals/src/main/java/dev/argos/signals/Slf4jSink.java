@@ -52,21 +52,21 @@ public final class Slf4jSink implements SignalListener {
     }
     try {
       switch (signal.severity()) {
-        case CRITICAL:
+        case CRITICAL -> {
           if (logger.isErrorEnabled()) {
             logger.error("{}", signal);
           }
-          break;
-        case WARNING:
+        }
+        case WARNING -> {
           if (logger.isWarnEnabled()) {
             logger.warn("{}", signal);
           }
-          break;
-        default:
+        }
+        default -> {
           if (logger.isInfoEnabled()) {
             logger.info("{}", signal);
           }
-          break;
+        }
       }
     } catch (Throwable ignored) {
       // a failing logger must not reach the bus or the application

@@ -10,21 +10,31 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,15 +63,37 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code POST} with {@code Content-Type: application/json}; with a secret, the header {@code
  * X-Argos-Signature: sha256=<hex>} carries the HMAC-SHA256 of the exact body bytes (the body's
- * {@code ts} lets the receiver refuse replays). A 2xx response is delivered. A 408, 429, 5xx,
- * connection failure or timeout is retried, {@link Builder#attempts(int) 3 attempts} in all with a
- * {@link Builder#backoff(Duration) backoff} of 250 ms doubling between them. Any other status (e.g.
- * 400, 401) is a rejection and is not retried. A signal that is not delivered goes to the fallback
- * file (if set) and is counted in {@link #failedCount()}.
+ * {@code ts} lets the receiver refuse replays). A 2xx status is a delivery as soon as the status line
+ * arrives: the response body is never read (the connection is closed instead), so a large or slow
+ * body costs nothing. A 408, 429, 5xx, connection failure or timeout is retried, {@link
+ * Builder#attempts(int) 3 attempts} in all with a {@link Builder#backoff(Duration) backoff} of 250
+ * ms doubling between them. Any other status (e.g. 3xx: redirects are not followed, 400, 401) is a
+ * rejection and is not retried. A signal that is not delivered, for whatever reason (an exception
+ * inside the sink included), goes to the fallback and is counted in {@link #failedCount()}.
  *
  * <p>When every attempt failed to reach the endpoint, the sink considers it down for {@link
- * Builder#downCooldown(Duration)} (30 s): signals in that time go straight to the fallback file
- * without a request, then the next signal tries again.
+ * Builder#downCooldown(Duration)} (30 s): signals in that time go straight to the fallback without a
+ * request, then the next signal tries again.
+ *
+ * <h2>Fallback</h2>
+ *
+ * <p>With {@link Builder#fallback(Path)} or {@link Builder#fallback(ProblemRegistry)}, an
+ * undelivered signal is appended to that problem registry (JSONL). Without one (or when the registry
+ * refuses the line: disk floor, closed), the signal is not dropped silently: it is logged as one
+ * {@code WARN} line of the logger {@code dev.argos.signals.WebhookSink} (the signal's neutralised
+ * {@link Signal#toString()}), at most one line a second; the signals lost in between are counted in
+ * the next line.
+ *
+ * <h2>Secrets</h2>
+ *
+ * <p>The endpoint's URI often is a secret (user-info, a Slack-style {@code /services/T000/B000/XXXX}
+ * path, a token in the query). It never appears in a log line, an exception message or {@link
+ * #toString()}: those show {@code scheme://host[:port]/first-segment/...} without user-info, the
+ * rest of the path or the query. Header values and response bodies are never logged. Headers are
+ * checked when set: a control character, a restricted name ({@code Host}, {@code Connection},
+ * {@code Content-Length}, {@code Expect}, {@code Upgrade}, anything {@code java.net.http} refuses) or
+ * a header the sink sets itself is an {@link IllegalArgumentException} naming the header, never
+ * echoing its value.
  *
  * <h2>Time bound</h2>
  *
@@ -75,8 +107,40 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   /** The signature header. */
   public static final String SIGNATURE_HEADER = "X-Argos-Signature";
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookSink.class);
+  /** Longest connect or request timeout: 5 minutes. */
+  static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
+  /** Shortest connect or request timeout: 1 ms. */
+  static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+  /** Longest backoff: 1 minute (the doubling stops there too). */
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+  /** Longest down cooldown: 1 day. */
+  static final Duration MAX_COOLDOWN = Duration.ofDays(1);
+  /** At most this many extra headers. */
+  static final int MAX_HEADERS = 64;
+  /** Longest header name, in characters. */
+  static final int MAX_HEADER_NAME = 256;
+  /** Longest header value, in characters. */
+  static final int MAX_HEADER_VALUE = 8192;
+
+  private static final long LOST_LOG_INTERVAL_NANOS = Duration.ofSeconds(1).toNanos();
+  private static final int SECRET_MIN_LENGTH = 4;
   private static final AtomicInteger POOLS = new AtomicInteger();
+
+  // names the sink sets itself, or java.net.http refuses (JDK 17: HttpRequest restricted headers)
+  private static final Set<String> OWN_HEADERS =
+      Set.of("content-type", SIGNATURE_HEADER.toLowerCase(Locale.ROOT));
+  private static final Set<String> RESTRICTED_HEADERS =
+      Set.of(
+          "connection",
+          "content-length",
+          "expect",
+          "host",
+          "upgrade",
+          "transfer-encoding",
+          "te",
+          "trailer",
+          "keep-alive",
+          "proxy-connection");
 
   private enum Outcome {
     DELIVERED,
@@ -86,6 +150,8 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   }
 
   private final URI uri;
+  private final String redacted;
+  private final List<String> secrets;
   private final @Nullable SecretKeySpec key;
   private final Duration connectTimeout;
   private final Duration requestTimeout;
@@ -97,6 +163,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final Map<String, String> headers;
   private final ProblemRegistry.ActionResolver resolver;
   private final Clock clock;
+  private final Logger log;
   private final String app;
   private final String host;
   private final long pid;
@@ -112,9 +179,17 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private volatile long downUntilNanos;
   private volatile boolean down;
+  // the last attempt's failure, scrubbed, for the "unreachable" line
+  private volatile String lastFailure = "none";
+  // the rate limit of the "signal lost" lines; guarded by lostLock
+  private final Object lostLock = new Object();
+  private long lostLoggedAt;
+  private boolean lostLoggedOnce;
+  private long lostSuppressed;
 
   private WebhookSink(Builder b, @Nullable ProblemRegistry fallback, boolean ownsFallback) {
     this.uri = b.uri;
+    this.redacted = redact(b.uri);
     this.key = b.secret == null ? null : new SecretKeySpec(b.secret, "HmacSHA256");
     this.connectTimeout = b.connectTimeout;
     this.requestTimeout = b.requestTimeout;
@@ -123,15 +198,17 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     this.downCooldown = b.downCooldown;
     this.fallback = fallback;
     this.ownsFallback = ownsFallback;
-    this.headers = Map.copyOf(b.headers);
+    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    this.secrets = secretsOf(b.uri, b.headers.values());
     this.resolver = b.resolver;
     this.clock = b.clock;
+    this.log = b.log;
     this.app = b.app;
     this.host = ProblemRecordCodec.localHostName();
     this.pid = ProblemRecordCodec.currentPid();
     int pool = POOLS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
-    // at most one request in flight per sink, so two threads (ending when idle) are plenty
+    // at most one request in flight per calling thread, so two threads (ending when idle) suffice
     ThreadPoolExecutor pool2 =
         new ThreadPoolExecutor(
             2,
@@ -155,7 +232,11 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
             .build();
   }
 
-  /** A builder for a sink posting to {@code uri} (http or https). */
+  /**
+   * A builder for a sink posting to {@code uri} (http or https, with a host).
+   *
+   * @throws IllegalArgumentException if the URI is not one; the message shows it redacted
+   */
   public static Builder builder(URI uri) {
     return new Builder(uri);
   }
@@ -163,14 +244,22 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   /** Delivers {@code signal}; see the class description for retries and the time bound. */
   @Override
   public void onSignal(Signal signal) {
+    ProblemRecord record;
     try {
-      ProblemRecord record = ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app);
-      if (closed.getCount() == 0) {
-        failed.incrementAndGet();
-        return;
-      }
+      record = ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app);
+    } catch (RuntimeException e) {
+      failed.incrementAndGet();
+      lost(signal, "the record could not be built: " + scrub(e));
+      return;
+    }
+    if (closed.getCount() == 0) {
+      failed.incrementAndGet();
+      lost(signal, "the sink is closed");
+      return;
+    }
+    try {
       if (down && clock.nanoTime() - downUntilNanos < 0) {
-        fallBack(record);
+        fallBack(signal, record, "the endpoint is considered down");
         return;
       }
       Outcome outcome = deliver(ProblemRecordCodec.toJson(record));
@@ -178,8 +267,11 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         delivered.incrementAndGet();
         if (down) {
           down = false;
-          log.info(
-              "argos: webhook {} is reachable again", SafeText.neutralise(uri.toString(), 256));
+          try {
+            log.info("argos: webhook {} is reachable again", redacted);
+          } catch (RuntimeException e) {
+            // delivered all the same: a failing logger must not send it to the fallback too
+          }
         }
         return;
       }
@@ -188,17 +280,17 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         if (!down) {
           down = true;
           log.warn(
-              "argos: webhook {} unreachable after {} attempts; using the fallback for {}",
-              SafeText.neutralise(uri.toString(), 256),
+              "argos: webhook {} unreachable after {} attempts (last: {}); using the fallback for {}",
+              redacted,
               attempts,
+              lastFailure,
               downCooldown);
         }
       }
-      fallBack(record);
+      fallBack(signal, record, outcome == Outcome.CLOSED ? "the sink closed" : "not delivered");
     } catch (IOException | RuntimeException e) {
-      failed.incrementAndGet();
-      log.warn(
-          "argos: webhook sink failed on a signal: {}", SafeText.neutralise(e.toString(), 512));
+      // whatever failed after build(), the signal still reaches the fallback
+      fallBack(signal, record, "the sink failed: " + scrub(e));
     }
   }
 
@@ -211,14 +303,52 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     }
   }
 
-  private void fallBack(ProblemRecord record) {
+  private void fallBack(Signal signal, ProblemRecord record, String why) {
     failed.incrementAndGet();
     ProblemRegistry fb = fallback;
+    boolean kept = false;
     if (fb != null) {
-      fb.append(record);
+      try {
+        kept = fb.append(record);
+      } catch (RuntimeException e) {
+        why = why + "; the fallback failed: " + scrub(e);
+      }
+    }
+    if (!kept) {
+      lost(signal, fb == null ? why + "; no fallback set" : why + "; the fallback refused it");
     }
   }
 
+  /**
+   * One WARN line per signal lost, at most one a second; the lines skipped are counted in the next.
+   * Never throws (a failing clock or logger included).
+   */
+  private void lost(Signal signal, String why) {
+    try {
+      long skipped;
+      synchronized (lostLock) {
+        long now = clock.nanoTime();
+        if (lostLoggedOnce && now - lostLoggedAt < LOST_LOG_INTERVAL_NANOS) {
+          lostSuppressed++;
+          return;
+        }
+        lostLoggedOnce = true;
+        lostLoggedAt = now;
+        skipped = lostSuppressed;
+        lostSuppressed = 0;
+      }
+      log.warn(
+          "argos: webhook {} lost a signal ({}){}: {}",
+          redacted,
+          why,
+          skipped == 0 ? "" : String.format(Locale.ROOT, "; %d more lost since the last line", skipped),
+          signal);
+    } catch (RuntimeException e) {
+      // a failing clock or logger must not reach the caller
+    }
+  }
+
+  @SuppressWarnings("CollectionUndefinedEquality") // futures are equal by identity: what we want
   private Outcome deliver(byte[] body) {
     HttpRequest.Builder rb =
         HttpRequest.newBuilder(uri)
@@ -226,50 +356,71 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
             .header("Content-Type", "application/json")
             .header("User-Agent", "argos-webhook")
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    headers.forEach(rb::header);
+    headers.forEach(rb::setHeader);
     if (key != null) {
       rb.header(SIGNATURE_HEADER, "sha256=" + hmacHex(key, body));
     }
     HttpRequest request = rb.build();
     long capMillis = connectTimeout.plus(requestTimeout).toMillis() + 1000;
     long pause = backoff.toMillis();
+    String last = "none";
     for (int attempt = 1; attempt <= attempts; attempt++) {
       if (closed.getCount() == 0) {
         return Outcome.CLOSED;
       }
+      // completed with the status as soon as the status line and headers arrive; the body is
+      // never read (StatusOnly cancels it), so a large or slow body cannot delay or fail delivery
+      CompletableFuture<Integer> status = new CompletableFuture<>();
       CompletableFuture<HttpResponse<Void>> f;
       requests.incrementAndGet();
       try {
-        f = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        f = client.sendAsync(request, new StatusOnly(status));
       } catch (RuntimeException e) {
-        return Outcome.UNREACHABLE; // e.g. the client was shut down
+        last = scrub(e);
+        break; // e.g. the client was shut down
       }
+      CompletableFuture<?> unused =
+          f.whenComplete(
+              (r, e) -> {
+                if (e != null) {
+                  status.completeExceptionally(e);
+                } else {
+                  status.complete(r.statusCode());
+                }
+              });
       inFlight.add(f);
+      inFlight.add(status);
       try {
         if (closed.getCount() == 0) {
           f.cancel(true);
+          status.cancel(true);
         }
-        int status = f.get(capMillis, TimeUnit.MILLISECONDS).statusCode();
-        if (status >= 200 && status < 300) {
+        int code = status.get(capMillis, TimeUnit.MILLISECONDS);
+        if (code >= 200 && code < 300) {
           return Outcome.DELIVERED;
         }
-        if (status != 408 && status != 429 && status < 500) {
+        if (code != 408 && code != 429 && code < 500) {
           log.warn(
-              "argos: webhook {} rejected a signal with HTTP {}; not retried",
-              SafeText.neutralise(uri.toString(), 256),
-              status);
+              "argos: webhook {} rejected a signal with HTTP {}; not retried", redacted, code);
           return Outcome.REJECTED;
         }
+        last = "HTTP " + code;
       } catch (ExecutionException | TimeoutException e) {
-        f.cancel(true); // a failure, a timeout or our own safety cap: try again
+        Throwable cause = e.getCause();
+        last = scrub(e instanceof ExecutionException && cause != null ? cause : e);
+        // a failure, a timeout or our own safety cap: try again
       } catch (CancellationException e) {
         return Outcome.CLOSED;
       } catch (InterruptedException e) {
-        f.cancel(true);
         Thread.currentThread().interrupt();
         return Outcome.CLOSED;
       } finally {
+        f.cancel(true); // ends the exchange: whatever body is still coming is not read
         inFlight.remove(f);
+        inFlight.remove(status);
+      }
+      if (closed.getCount() == 0) {
+        return Outcome.CLOSED;
       }
       if (attempt < attempts) {
         try {
@@ -280,25 +431,145 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
           Thread.currentThread().interrupt();
           return Outcome.CLOSED;
         }
-        pause = Math.min(pause * 2, 60_000);
+        pause = Math.min(pause * 2, MAX_BACKOFF.toMillis());
       }
     }
+    lastFailure = last;
     return Outcome.UNREACHABLE;
+  }
+
+  /**
+   * Takes the status line and cancels the body: the exchange completes at once (with a null body)
+   * however large or slow the body is.
+   */
+  private static final class StatusOnly implements HttpResponse.BodyHandler<Void> {
+    private final CompletableFuture<Integer> status;
+
+    StatusOnly(CompletableFuture<Integer> status) {
+      this.status = status;
+    }
+
+    @Override
+    public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
+      status.complete(info.statusCode());
+      return new HttpResponse.BodySubscriber<>() {
+        @Override
+        public CompletionStage<Void> getBody() {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+          subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+          // never requested
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+          // the body is not wanted
+        }
+
+        @Override
+        public void onComplete() {
+          // the body is not wanted
+        }
+      };
+    }
   }
 
   static String hmacHex(SecretKeySpec key, byte[] body) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      byte[] h = mac.doFinal(body);
-      StringBuilder sb = new StringBuilder(h.length * 2);
-      for (byte x : h) {
-        sb.append(Character.forDigit((x >> 4) & 0xf, 16)).append(Character.forDigit(x & 0xf, 16));
-      }
-      return sb.toString();
+      return HexFormat.of().formatHex(mac.doFinal(body));
     } catch (NoSuchAlgorithmException | InvalidKeyException e) {
       throw new IllegalStateException("HmacSHA256 unavailable", e);
     }
+  }
+
+  /**
+   * {@code uri} without its secrets: {@code scheme://host[:port]/first-segment/...}; no user-info,
+   * no path beyond the first segment, no query ({@code ?...}) or fragment. Neutralised.
+   */
+  static String redact(URI uri) {
+    StringBuilder sb = new StringBuilder();
+    String scheme = uri.getScheme();
+    if (scheme != null) {
+      sb.append(scheme.toLowerCase(Locale.ROOT)).append(':');
+    }
+    String h = uri.getHost();
+    if (h == null) {
+      // no server-based authority (or an opaque URI): show nothing of what follows the scheme
+      return SafeText.neutralise(sb.append("...").toString(), 256);
+    }
+    sb.append("//").append(h);
+    if (uri.getPort() >= 0) {
+      sb.append(':').append(uri.getPort());
+    }
+    String path = uri.getRawPath();
+    if (path != null && !path.isEmpty()) {
+      int second = path.indexOf('/', 1);
+      if (second < 0) {
+        sb.append(path);
+      } else {
+        sb.append(path, 0, second + 1);
+        if (second + 1 < path.length()) {
+          sb.append("...");
+        }
+      }
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      sb.append("?...");
+    }
+    return SafeText.neutralise(sb.toString(), 256);
+  }
+
+  /** The texts that must not appear in a message: the URI, its secret parts, header values. */
+  private static List<String> secretsOf(URI uri, Collection<String> headerValues) {
+    List<String> out = new ArrayList<>();
+    out.add(uri.toString());
+    out.add(uri.toASCIIString());
+    String path = uri.getRawPath();
+    if (path != null && path.indexOf('/', 1) > 0) {
+      out.add(path.substring(path.indexOf('/', 1)));
+    }
+    String decoded = uri.getPath();
+    if (decoded != null && decoded.indexOf('/', 1) > 0) {
+      out.add(decoded.substring(decoded.indexOf('/', 1)));
+    }
+    out.add(uri.getRawUserInfo());
+    out.add(uri.getUserInfo());
+    out.add(uri.getRawQuery());
+    out.add(uri.getQuery());
+    out.add(uri.getRawFragment());
+    out.addAll(headerValues);
+    List<String> kept = new ArrayList<>();
+    for (String s : out) {
+      if (s != null && s.length() >= SECRET_MIN_LENGTH && !kept.contains(s)) {
+        kept.add(s);
+      }
+    }
+    // longest first, so that the whole URI is replaced before any of its parts
+    kept.sort(Comparator.comparingInt(String::length).reversed());
+    return List.copyOf(kept);
+  }
+
+  /** A throwable as one neutralised line, with the URI redacted and header values removed. */
+  private String scrub(Throwable t) {
+    String text = t.getClass().getName();
+    String m = t.getMessage();
+    if (m != null) {
+      String clean = m;
+      for (String s : secrets) {
+        clean = clean.replace(s, s.equals(uri.toString()) ? redacted : "...");
+      }
+      text = text + ": " + clean;
+    }
+    return SafeText.neutralise(text, 512);
   }
 
   /** Signals delivered (2xx) since the sink was built. */
@@ -306,7 +577,10 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     return delivered.get();
   }
 
-  /** Signals not delivered (rejected, unreachable, or after close); those went to the fallback. */
+  /**
+   * Signals not delivered (rejected, unreachable, failed, or after close); those went to the
+   * fallback, or were logged when there is none (see the class description).
+   */
   public long failedCount() {
     return failed.get();
   }
@@ -314,6 +588,12 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   /** HTTP requests sent, retries included. */
   long requestCount() {
     return requests.get();
+  }
+
+  /** {@code WebhookSink[<redacted uri>]}: the URI without its secrets. */
+  @Override
+  public String toString() {
+    return "WebhookSink[" + redacted + "]";
   }
 
   /**
@@ -345,11 +625,15 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     } catch (NoSuchMethodException e) {
       // JDK 17-20
     } catch (ReflectiveOperationException | RuntimeException e) {
-      log.debug("argos: webhook client shutdown failed: {}", e.toString());
+      log.debug("argos: webhook client shutdown failed: {}", scrub(e));
     }
   }
 
-  /** Options of a {@link WebhookSink}. Not thread-safe. */
+  /**
+   * Options of a {@link WebhookSink}. Not thread-safe. Every setting is checked when set: an
+   * invalid one is an {@link IllegalArgumentException} naming it (header values and the URI's
+   * secrets are never echoed).
+   */
   public static final class Builder {
     private final URI uri;
     private byte @Nullable [] secret;
@@ -363,6 +647,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private ProblemRegistry.ActionResolver resolver = ProblemRegistry.ActionResolver.defaults();
     private Clock clock = Clock.system();
+    private Logger log = LoggerFactory.getLogger(WebhookSink.class);
     private String app = System.getProperty("argos.app", "unknown");
 
     private Builder(URI uri) {
@@ -370,7 +655,17 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       String scheme = uri.getScheme();
       if (scheme == null
           || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
-        throw new IllegalArgumentException("uri must be http or https but was " + uri);
+        throw new IllegalArgumentException("uri must be http or https but was " + redact(uri));
+      }
+      if (uri.getHost() == null) {
+        throw new IllegalArgumentException("uri must name a host but was " + redact(uri));
+      }
+      try {
+        HttpRequest.newBuilder(uri);
+      } catch (IllegalArgumentException e) {
+        // the JDK's message holds the whole URI: not passed on
+        throw new IllegalArgumentException(
+            "uri is refused by java.net.http: " + redact(uri), null);
       }
       this.uri = uri;
     }
@@ -385,50 +680,46 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       return this;
     }
 
-    /** Time to establish a connection. Default 2 s. */
+    /** Time to establish a connection, 1 ms to 5 minutes. Default 2 s. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = Checks.positive("connectTimeout", timeout);
+      this.connectTimeout = Checks.within("connectTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
       return this;
     }
 
-    /** Time from sending to the response headers. Default 3 s. */
+    /** Time from sending to the response's status line, 1 ms to 5 minutes. Default 3 s. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = Checks.positive("requestTimeout", timeout);
+      this.requestTimeout = Checks.within("requestTimeout", timeout, MIN_TIMEOUT, MAX_TIMEOUT);
       return this;
     }
 
     /** Attempts per signal, 1 to 10. Default 3. */
     public Builder attempts(int attempts) {
-      if (attempts < 1 || attempts > 10) {
-        throw new IllegalArgumentException("attempts must be in [1, 10] but was " + attempts);
-      }
-      this.attempts = attempts;
+      this.attempts = Checks.within("attempts", attempts, 1, 10);
       return this;
     }
 
-    /** Pause before the second attempt, doubled before each next one. Default 250 ms. */
+    /**
+     * Pause before the second attempt, doubled before each next one up to 1 minute; 0 to 1 minute.
+     * Default 250 ms.
+     */
     public Builder backoff(Duration backoff) {
-      Objects.requireNonNull(backoff, "backoff");
-      if (backoff.isNegative()) {
-        throw new IllegalArgumentException("backoff must not be negative but was " + backoff);
-      }
-      this.backoff = backoff;
+      this.backoff = Checks.within("backoff", backoff, Duration.ZERO, MAX_BACKOFF);
       return this;
     }
 
-    /** How long the endpoint is skipped after all attempts failed to reach it. Default 30 s. */
+    /**
+     * How long the endpoint is skipped after all attempts failed to reach it, 0 to 1 day. Default
+     * 30 s.
+     */
     public Builder downCooldown(Duration cooldown) {
-      Objects.requireNonNull(cooldown, "cooldown");
-      if (cooldown.isNegative()) {
-        throw new IllegalArgumentException("downCooldown must not be negative but was " + cooldown);
-      }
-      this.downCooldown = cooldown;
+      this.downCooldown = Checks.within("downCooldown", cooldown, Duration.ZERO, MAX_COOLDOWN);
       return this;
     }
 
     /**
      * Signals not delivered are appended to a problem registry at {@code path} (10 MiB, 3 backups,
-     * 100 MiB floor), opened at {@link #build()} and closed with the sink.
+     * 100 MiB floor), opened at {@link #build()} and closed with the sink. Without a fallback,
+     * undelivered signals are logged (see the class description).
      */
     public Builder fallback(Path path) {
       this.fallbackPath = Objects.requireNonNull(path, "path");
@@ -443,10 +734,79 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       return this;
     }
 
-    /** An extra request header (e.g. an authorization token). */
+    /**
+     * An extra request header (e.g. an authorization token); a second call with the same name
+     * replaces the value. At most 64 headers, names up to 256 characters, values up to 8 192.
+     *
+     * @throws IllegalArgumentException naming the header (never echoing the value) if the name is
+     *     not an HTTP token, the value holds a control character (CR, LF, NUL, ...; a tab is
+     *     allowed) or a character beyond U+00FF, the name is restricted ({@code Host}, {@code
+     *     Connection}, {@code Content-Length}, {@code Expect}, {@code Upgrade}, ...), or set by the
+     *     sink itself ({@code Content-Type}, {@value #SIGNATURE_HEADER}), or {@code java.net.http}
+     *     refuses it
+     */
     public Builder header(String name, String value) {
-      headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      String shown = SafeText.neutralise(name, 64);
+      if (name.isEmpty() || name.length() > MAX_HEADER_NAME || !isToken(name)) {
+        throw new IllegalArgumentException(
+            "header name must be an HTTP token of 1 to " + MAX_HEADER_NAME
+                + " characters but was \"" + shown + "\"");
+      }
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (RESTRICTED_HEADERS.contains(lower)) {
+        throw new IllegalArgumentException(
+            "header " + shown + " is restricted (java.net.http sets it) and cannot be set");
+      }
+      if (OWN_HEADERS.contains(lower)) {
+        throw new IllegalArgumentException("header " + shown + " is set by the sink itself");
+      }
+      if (value.length() > MAX_HEADER_VALUE) {
+        throw new IllegalArgumentException(
+            "header " + shown + ": value must be at most " + MAX_HEADER_VALUE
+                + " characters but had " + value.length());
+      }
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if ((c < 0x20 && c != '\t') || c == 0x7f || c > 0xff) {
+          throw new IllegalArgumentException(
+              String.format(
+                  Locale.ROOT,
+                  "header %s: value holds a forbidden character U+%04X at index %d "
+                      + "(control characters and characters beyond U+00FF are refused)",
+                  shown,
+                  (int) c,
+                  i));
+        }
+      }
+      if (!headers.containsKey(name) && headers.size() >= MAX_HEADERS) {
+        throw new IllegalArgumentException("at most " + MAX_HEADERS + " headers can be set");
+      }
+      try {
+        // the authority: anything java.net.http would refuse at delivery is refused here
+        HttpRequest.newBuilder(uri).setHeader(name, value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "header " + shown + " is refused by java.net.http", null);
+      }
+      headers.put(name, value);
       return this;
+    }
+
+    private static boolean isToken(String s) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        if (!ok) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** The {@code app} field of each body. Default: system property {@code argos.app}. */
@@ -461,14 +821,21 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       return this;
     }
 
-    /** Time source for the down cooldown. Default {@link Clock#system()}. */
+    /** Time source for the down cooldown and the lost-signal lines. Default {@link Clock#system()}. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 
+    /** The logger of the sink's lines (tests). Default {@code dev.argos.signals.WebhookSink}. */
+    Builder logger(Logger logger) {
+      this.log = Objects.requireNonNull(logger, "logger");
+      return this;
+    }
+
     /**
-     * Builds the sink (and opens the fallback file given by path).
+     * Builds the sink (and opens the fallback file given by path). Every request header was
+     * checked when set, so nothing set here can make every delivery fail later.
      *
      * @throws java.io.UncheckedIOException if the fallback file cannot be opened
      */
@@ -478,6 +845,12 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         return new WebhookSink(this, ProblemRegistry.builder(p).app(app).open(), true);
       }
       return new WebhookSink(this, fallbackRegistry, false);
+    }
+
+    /** {@code WebhookSink.Builder[<redacted uri>]}. */
+    @Override
+    public String toString() {
+      return "WebhookSink.Builder[" + redact(uri) + "]";
     }
   }
 }

@@ -94,4 +94,25 @@ class RecentSignalsTest {
     assertThatThrownBy(() -> RecentSignals.create(10, Duration.ZERO, clock))
         .hasMessageContaining("maxAge");
   }
+
+  /** Fails on the old code: the signal carried the cut key, so the full key found nothing. */
+  @Test
+  void aLongKeyIsFoundByTheFullKey() {
+    RecentSignals r = RecentSignals.create(clock);
+    String full = "client-" + "f".repeat(1_017);
+    String innocent = full.substring(0, Signal.MAX_KEY_LENGTH);
+    r.onSignal(Signal.builder(Signal.TYPE_BURST).key(full).message("flood").build());
+    assertThat(r.query(null, full, null, null)).hasSize(1);
+    assertThat(r.query(null, innocent, null, null)).isEmpty();
+  }
+
+  /** Fails on the old code: the age's nanoseconds overflowed (ArithmeticException). */
+  @Test
+  void aMaxAgeBeyondTheNanosecondRangeMeansForever() {
+    RecentSignals r =
+        RecentSignals.create(10, java.time.temporal.ChronoUnit.FOREVER.getDuration(), clock);
+    r.onSignal(Signal.builder("custom").message("m").build());
+    clock.advance(Duration.ofDays(365L * 50));
+    assertThat(r.size()).isEqualTo(1);
+  }
 }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -198,6 +199,23 @@ class RegistryHistoryTest {
     assertThat(ip.count()).isEqualTo(10); // 9 bursts + 1 quarantine, resolutions excluded
     assertThat(ip.evidence()).containsEntry("dayCount", 6);
     assertThat(ip.evidence().get("types")).isEqualTo(List.of("burst", "quarantine"));
+  }
+
+  @Test
+  void theSameHourSentenceUsesAsciiDigitsWhateverTheDefaultLocale() {
+    Locale before = Locale.getDefault();
+    Locale.setDefault(Locale.forLanguageTag("th-TH-u-nu-thai")); // Thai digits by default
+    try {
+      List<RegistryPatterns.Finding> hour =
+          RegistryPatterns.of(file).findings(RegistryPatterns.SAME_HOUR);
+      assertThat(hour)
+          .singleElement()
+          .extracting(RegistryPatterns.Finding::summary)
+          .asString()
+          .contains("between 03:00 and 04:00 on 5 different days");
+    } finally {
+      Locale.setDefault(before);
+    }
   }
 
   @Test

@@ -336,7 +336,7 @@ class WebhookSinkTest {
         .hasMessageContaining("ftp://x/y");
     assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0)).hasMessageContaining("attempts");
     assertThatThrownBy(() -> WebhookSink.builder(uri).requestTimeout(Duration.ZERO))
-        .hasMessageContaining("requestTimeout must be positive but was PT0S");
+        .hasMessageContaining("requestTimeout must be in [PT0.001S, PT5M] but was PT0S");
     assertThatThrownBy(() -> WebhookSink.builder(uri).secret(""))
         .isInstanceOf(IllegalArgumentException.class);
   }
