@@ -356,6 +356,30 @@ def main():
         w(f"At 10 ticks a second that is {tick * 10 / 1e4:.4f} % of one core for the samplers' own work.")
     w("")
 
+    # ------------------------------------------------------------------ sampler parts
+    w("## Two samplers' own work")
+    w("")
+    w("`dev.argos.observers.SamplerPartsBenchmark` (in Argos's package, like the tick benchmark):")
+    w("`heapSamplerTick` is one `HeapSampler.tick` at the defaults (60 s window) after three windows of")
+    w("history with a young collection every 500 ms, with or without a new GC event to fold in;")
+    w("`resourceProbeRead` is one read of this JVM's descriptors, sockets and threads from `/proc`, at")
+    w("Argos's cadence (sockets told apart every 5th read) or telling sockets apart on every read (a")
+    w("`readlink` per descriptor), with 0 or 2 000 extra files open. Argos reads resources at most once")
+    w("a second, so the second table is per second, not per tick.")
+    w("")
+    w("| benchmark | µs/op | B/op |")
+    w("|---|---|---|")
+    for ev, label in (("false", "`HeapSampler.tick`, nothing new"), ("true", "`HeapSampler.tick` with a new GC event")):
+        n = "SamplerPartsBenchmark.heapSamplerTick"
+        w(f"| {label} | {pm(jmh.score(n, gcEvent=ev), jmh.error(n, gcEvent=ev))} | {bop(jmh.bytes_per_op(n, gcEvent=ev))} |")
+    for files in ("0", "2000"):
+        for probe, label in (("default", "default cadence"), ("everyRead", "sockets every read")):
+            n = "SamplerPartsBenchmark.resourceProbeRead"
+            w(f"| `OsResourceProbe.read`, +{files} files, {label} | "
+              f"{pm(jmh.score(n, probe=probe, extraFiles=files), jmh.error(n, probe=probe, extraFiles=files))} | "
+              f"{bop(jmh.bytes_per_op(n, probe=probe, extraFiles=files))} |")
+    w("")
+
     # ------------------------------------------------------------------ dispatch
     w("## Signal dispatch: `Agent.publish` to listener")
     w("")

@@ -29,7 +29,7 @@ java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 if [ "$build" = 1 ]; then
   echo "== build" >&2
-  mvn -B -q -pl argos-benchmarks -am -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip package \
+  ./mvnw -B -q -pl argos-benchmarks -am -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip package \
     || { echo "build failed" >&2; exit 1; }
 fi
 [ -f "$jar" ] || { echo "$jar is missing: build first" >&2; exit 1; }

@@ -23,9 +23,21 @@ package dev.argos.core;
  * default) to a dispatcher thread, then into one bounded queue per subscription drained on a
  * pool of daemon threads, so a slow or blocked listener delays only itself. Each subscription
  * sees its signals at most once, in emission order. Overflow anywhere is dropped, counted and
- * reported on {@value #TOPIC_ERROR}. {@link #close()} is idempotent, returns within about the
- * configured close timeout (500 ms by default) even with a blocked listener, and leaves no
- * thread running (a listener stuck in code that ignores interrupts is the exception).
+ * reported on {@value #TOPIC_ERROR}. Signals of one type beyond the flood limit (5 000 a
+ * minute by default) are dropped and counted; past 1 024 types in a minute the further types
+ * share one limit, reported as "other types".
+ *
+ * <p>Errors: every {@value #TOPIC_ERROR} report is rate-limited (one per subject per 10 s, 100
+ * in all per 10 s; what is held back is counted in the next report) and logged as one WARN
+ * line, user exceptions described by class and neutralised message, never printed verbatim.
+ *
+ * <p>{@link #close()} is idempotent and returns within about the configured close timeout (500
+ * ms by default), plus about 100 ms per observer whose {@code close()} ignores interrupts, even
+ * with a blocked listener or a hanging observer. It leaves no thread running, with two
+ * exceptions, both daemon threads reported or documented: the {@code argos-closer} thread of an
+ * observer whose {@code close()} ignores interrupts (until that call returns), and the pool
+ * thread of a listener stuck in code that ignores interrupts (until it returns). See {@link
+ * Observer}.
  */
 public interface Agent extends AutoCloseable {
   /** Every signal. */
@@ -63,12 +75,17 @@ public interface Agent extends AutoCloseable {
   Quarantine quarantine();
 
   /**
-   * Signals dropped so far: queue overflow, flood guard, filters that threw, or full listener
-   * queues (each drop for each subscription counted once).
+   * Signals dropped so far: queue overflow, the flood guard, or full listener queues (each drop
+   * for each subscription counted once). Not counted: signals a filter chose to drop, and
+   * {@value #TOPIC_ERROR} reports held back by their rate limit (the next report of the same
+   * subject carries how many in {@code data.suppressed}).
    */
   long droppedSignals();
 
-  /** Stops observers and delivery. Idempotent and bounded in time. */
+  /**
+   * Stops observers and delivery. Idempotent and bounded in time: see the class documentation
+   * for the bound and the only threads that can outlive it.
+   */
   @Override
   void close();
 }

@@ -1,11 +1,19 @@
 package dev.argos.core;
 
+import dev.argos.core.internal.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** Immutable configuration of an {@link Agent}; build it with {@link #builder()}. */
+/**
+ * Immutable configuration of an {@link Agent}; build it with {@link #builder()}.
+ *
+ * <p>Every setter checks its value at once and refuses a bad one with an {@link
+ * IllegalArgumentException} naming the setting and the value: capacities in [1, {@value
+ * #MAX_QUEUE_CAPACITY}], listener threads in [1, {@value #MAX_LISTENER_THREADS}], the close
+ * timeout in (0, {@link #MAX_CLOSE_TIMEOUT}] (so no deadline computed from it can overflow).
+ */
 public final class AgentConfig {
   /** Default capacity of the agent's signal queue. */
   public static final int DEFAULT_SIGNAL_QUEUE_CAPACITY = 1024;
@@ -17,6 +25,15 @@ public final class AgentConfig {
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofMillis(500);
   /** Default bound on the listener delivery threads. */
   public static final int DEFAULT_MAX_LISTENER_THREADS = 32;
+  /**
+   * Largest signal or listener queue capacity (65 536): queues are allocated in full when
+   * created, one per agent and one per subscription.
+   */
+  public static final int MAX_QUEUE_CAPACITY = 65_536;
+  /** Largest {@code maxListenerThreads} (1 024). */
+  public static final int MAX_LISTENER_THREADS = 1024;
+  /** Longest {@code closeTimeout}: one hour. */
+  public static final Duration MAX_CLOSE_TIMEOUT = Duration.ofHours(1);
 
   private final List<Observer> observers;
   private final Quarantine quarantine;
@@ -126,37 +143,44 @@ public final class AgentConfig {
       return this;
     }
 
-    /** Capacity of the queue between observers and the dispatcher (default 1 024). */
+    /** Capacity of the queue between observers and the dispatcher: 1 to 65 536, default 1 024. */
     public Builder signalQueueCapacity(int capacity) {
-      this.signalQueueCapacity = positive("signalQueueCapacity", capacity);
+      this.signalQueueCapacity =
+          Settings.intRange("signalQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
       return this;
     }
 
-    /** Capacity of each subscription's queue (default 1 024). */
+    /** Capacity of each subscription's queue: 1 to 65 536, default 1 024. */
     public Builder listenerQueueCapacity(int capacity) {
-      this.listenerQueueCapacity = positive("listenerQueueCapacity", capacity);
+      this.listenerQueueCapacity =
+          Settings.intRange("listenerQueueCapacity", capacity, 1, MAX_QUEUE_CAPACITY);
       return this;
     }
 
-    /** Signals of one type accepted per minute before the rest are dropped (default 5 000). */
+    /**
+     * Signals of one type accepted per minute before the rest are dropped: positive, default 5
+     * 000. Past 1 024 distinct types in a minute, the further types share one such limit.
+     */
     public Builder floodLimitPerMinute(int limit) {
-      this.floodLimitPerMinute = positive("floodLimitPerMinute", limit);
+      this.floodLimitPerMinute =
+          Settings.intRange("floodLimitPerMinute", limit, 1, Integer.MAX_VALUE);
       return this;
     }
 
-    /** Longest time {@link Agent#close()} waits for delivery to finish (default 500 ms). */
+    /**
+     * Longest time {@link Agent#close()} waits for observers to close and delivery to finish:
+     * positive and at most one hour, default 500 ms.
+     */
     public Builder closeTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "closeTimeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("closeTimeout must be positive but was " + timeout);
-      }
-      this.closeTimeout = timeout;
+      this.closeTimeout =
+          Settings.positiveDuration("closeTimeout", timeout, MAX_CLOSE_TIMEOUT);
       return this;
     }
 
-    /** Upper bound on the threads delivering to listeners (default 32). */
+    /** Upper bound on the threads delivering to listeners: 1 to 1 024, default 32. */
     public Builder maxListenerThreads(int threads) {
-      this.maxListenerThreads = positive("maxListenerThreads", threads);
+      this.maxListenerThreads =
+          Settings.intRange("maxListenerThreads", threads, 1, MAX_LISTENER_THREADS);
       return this;
     }
 
@@ -168,13 +192,6 @@ public final class AgentConfig {
 
     public AgentConfig build() {
       return new AgentConfig(this);
-    }
-
-    private static int positive(String name, int value) {
-      if (value <= 0) {
-        throw new IllegalArgumentException(name + " must be positive but was " + value);
-      }
-      return value;
     }
   }
 }

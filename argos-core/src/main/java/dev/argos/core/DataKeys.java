@@ -154,6 +154,21 @@ public final class DataKeys {
   /** How an executor's episode ended: ran, probeLost, shutdown, collected, closed, rejected, failed. */
   public static final String HOW = "how";
 
+  // ---- issue 11 bus work: argos:error and flood-guard entries ----
+
+  /** The class name of the throwable behind an {@code argos:error}. */
+  public static final String EXCEPTION = "exception";
+  /** Its message, neutralised (no control characters) and capped. */
+  public static final String EXCEPTION_MESSAGE = "exceptionMessage";
+  /** Signals the agent dropped so far, on an {@code argos:error}. */
+  public static final String DROPPED_TOTAL = "droppedTotal";
+  /** Reports of the same subject held back by the rate limit since the last one delivered. */
+  public static final String SUPPRESSED = "suppressed";
+  /** Signals dropped by a flood guard (the bus's, or {@code Dedup}'s new-episode limit). */
+  public static final String FLOOD_DROPPED = "floodDropped";
+  /** Which flood-guard slot: a signal type, or {@code "other types"} for the shared slot. */
+  public static final String FLOOD_SLOT = "floodSlot";
+
   // ---- watchdog (issue 11 §2.2): probes submitted off the sampler thread, sampler liveness ----
 
   /**

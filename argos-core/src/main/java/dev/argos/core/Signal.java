@@ -25,15 +25,21 @@ import org.jspecify.annotations.Nullable;
  * #severity()}, {@link #timestamp()}, {@link #source()} (who emitted it: {@code "argos"} for
  * the built-in observers), {@link #key()} (the executor, client key or resource it is about,
  * or null), {@link #message()} (one human sentence) and {@link #data()} (JSON-friendly
- * details, see {@code docs/signals.md}).
+ * details; the entries of Argos's own signals are named in {@link DataKeys} and described, with
+ * their units, on each type's page under {@code docs/signals/}, e.g. {@code
+ * docs/signals/eventLoopLag.md}).
  *
  * <p>Bounds: keys are capped at {@value #MAX_KEY_LENGTH} characters, messages at {@value
  * #MAX_MESSAGE_LENGTH}, string values in data at {@value #MAX_DATA_STRING_LENGTH}. Data values
  * are normalised to JSON-friendly types: {@code String}, {@code Long}/{@code Integer}/other
  * numbers, {@code Double} (NaN and infinities become null), {@code Boolean}, null, lists and
  * string-keyed maps of those; enums become their name, durations and instants their ISO-8601
- * text, anything else its {@code toString()}. {@link #toString()} is one line with control
- * characters escaped, safe to log.
+ * text, anything else its {@code toString()}. Normalising never throws and never follows a
+ * cycle: a value whose {@code toString()} throws becomes the text {@code "<toString threw
+ * IllegalStateException>"} (naming the exception's class), one that cannot be read otherwise
+ * {@code "<value threw ...>"}, and a list, map or array nested deeper than 4
+ * levels (a map and a list containing each other, say) becomes {@code "<nested deeper than
+ * 4>"}. {@link #toString()} is one line with control characters escaped, safe to log.
  */
 public final class Signal {
   /** An executor or the whole JVM ({@code key = "jvm"}) stopped running work on time. */
@@ -371,7 +377,24 @@ public final class Signal {
     }
   }
 
+  /** Nesting levels of lists, maps and arrays kept in {@link #data()}; deeper ones are cut. */
+  private static final int MAX_DATA_DEPTH = 4;
+  private static final String TOO_DEEP = "<nested deeper than " + MAX_DATA_DEPTH + ">";
+
+  /**
+   * {@code v} as a JSON-friendly value, {@code depth} levels of lists and maps down. Never throws:
+   * what the value's own methods throw becomes a placeholder text, and nesting stops at {@link
+   * #MAX_DATA_DEPTH} (so a cycle is cut without calling any {@code toString()} on it).
+   */
   private static @Nullable Object normalise(@Nullable Object v, int depth) {
+    try {
+      return normaliseValue(v, depth);
+    } catch (RuntimeException | StackOverflowError e) {
+      return "<value threw " + className(e) + ">";
+    }
+  }
+
+  private static @Nullable Object normaliseValue(@Nullable Object v, int depth) {
     if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer) {
       return v;
     }
@@ -389,37 +412,54 @@ public final class Signal {
       return n.doubleValue();
     }
     if (v instanceof CharSequence) {
-      return SafeText.cap(v.toString(), MAX_DATA_STRING_LENGTH);
+      return SafeText.cap(text(v), MAX_DATA_STRING_LENGTH);
     }
     if (v instanceof Enum<?> e) {
       return e.name();
     }
     if (v instanceof Duration || v instanceof TemporalAccessor) {
-      return v.toString();
+      return text(v);
     }
-    if (depth < 4 && v instanceof Object[] array) {
-      return normalise(java.util.Arrays.asList(array), depth);
-    }
-    if (depth < 4 && v instanceof Collection<?>) {
-      List<@Nullable Object> out = new ArrayList<>();
-      for (Object o : (Collection<?>) v) {
-        if (out.size() >= MAX_DATA_ENTRIES) {
-          break;
-        }
-        out.add(normalise(o, depth + 1));
+    if (v instanceof Object[] || v instanceof Collection<?> || v instanceof Map<?, ?>) {
+      if (depth >= MAX_DATA_DEPTH) {
+        return TOO_DEEP;
       }
-      return Collections.unmodifiableList(out);
-    }
-    if (depth < 4 && v instanceof Map<?, ?>) {
+      if (v instanceof Object[] array) {
+        return normaliseValue(java.util.Arrays.asList(array), depth);
+      }
+      if (v instanceof Collection<?> c) {
+        List<@Nullable Object> out = new ArrayList<>();
+        for (Object o : c) {
+          if (out.size() >= MAX_DATA_ENTRIES) {
+            break;
+          }
+          out.add(normalise(o, depth + 1));
+        }
+        return Collections.unmodifiableList(out);
+      }
       Map<String, @Nullable Object> out = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : ((Map<?, ?>) v).entrySet()) {
         if (out.size() >= MAX_DATA_ENTRIES) {
           break;
         }
-        out.put(SafeText.cap(String.valueOf(e.getKey()), 64), normalise(e.getValue(), depth + 1));
+        out.put(SafeText.cap(text(e.getKey()), 64), normalise(e.getValue(), depth + 1));
       }
       return Collections.unmodifiableMap(out);
     }
-    return SafeText.cap(String.valueOf(v), MAX_DATA_STRING_LENGTH);
+    return SafeText.cap(text(v), MAX_DATA_STRING_LENGTH);
+  }
+
+  /** {@code String.valueOf(v)}, or a placeholder naming what its {@code toString()} threw. */
+  private static String text(@Nullable Object v) {
+    try {
+      return String.valueOf(v);
+    } catch (RuntimeException | StackOverflowError e) {
+      return "<toString threw " + className(e) + ">";
+    }
+  }
+
+  private static String className(Throwable e) {
+    String simple = e.getClass().getSimpleName();
+    return simple.isEmpty() ? e.getClass().getName() : simple;
   }
 }

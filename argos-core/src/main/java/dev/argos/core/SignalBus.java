@@ -1,7 +1,8 @@
 package dev.argos.core;
 
-import java.util.HashMap;
-import java.util.Iterator;
+import dev.argos.core.internal.ErrorReporter;
+import dev.argos.core.internal.FloodWindows;
+import dev.argos.core.internal.Throwables;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,16 +39,23 @@ import org.slf4j.LoggerFactory;
  * new one; when every thread is held (blocked listeners) the subscription waits in `starved`
  * and is run by the next thread that frees up, or retried by the dispatcher.
  *
- * Errors: nothing is reported on an observer's thread (emit only counts). The dispatcher
- * reports queue overflow and flood drops at most once per REPORT_INTERVAL per subject;
- * listener failures are reported from the pool thread, rate-limited per subscription. Error
- * signals go straight to argos:error subscriptions; failures of those are only logged, so an
- * error listener cannot feed itself.
+ * Errors: every argos:error goes through one ErrorReporter (dev.argos.core.internal): one
+ * report per subject per 10 s and 100 in all per 10 s, each one WARN line (neutralised) and
+ * one signal. Nothing is reported on an observer's thread (emit only counts). The dispatcher
+ * reports queue overflow and flood drops; listener failures are reported from the pool thread,
+ * per subscription; argos:error signals that observers emit pass the same limits on the
+ * dispatcher. Error signals go straight to argos:error subscriptions; failures of those are
+ * only logged (once per subscription, the throwable described, never printed), so an error
+ * listener cannot feed itself.
+ *
+ * Flood guard: one FloodWindows (shared with Dedup) per bus: 1 024 types with their own slot,
+ * the rest share one slot, reported as "other types" under one subject (never blaming the
+ * type that happened to be dropped).
  */
 final class SignalBus {
-  private static final Logger log = LoggerFactory.getLogger(Agent.class);
-  private static final long REPORT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final Logger DEFAULT_LOG = LoggerFactory.getLogger(Agent.class);
   private static final long FLOOD_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
+  /** Signal types with their own flood-guard slot; the rest share one. */
   private static final int MAX_FLOOD_TYPES = 1024;
   private static final int DRAIN_BATCH = 256;
   private static final long MIN_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -57,7 +65,7 @@ final class SignalBus {
   private final List<SignalFilter> filters;
   private final int listenerCapacity;
   private final int floodLimit;
-  private final Clock clock;
+  private final ErrorReporter reporter;
   private final CopyOnWriteArrayList<Sub> subs = new CopyOnWriteArrayList<>();
   private final ConcurrentLinkedQueue<Sub> starved = new ConcurrentLinkedQueue<>();
   private final ThreadPoolExecutor pool;
@@ -74,17 +82,25 @@ final class SignalBus {
   private long queueOverflowReported;
 
   /** Dispatcher-thread state: flood windows by type. */
-  private final Map<String, FloodWindow> floodWindows = new HashMap<>();
+  private final FloodWindows floodWindows;
+  private final Clock clock;
 
-  /** Last report time by subject, bounded. */
-  private final Map<String, Long> lastReport = new LinkedHashMap<>();
+  private final Logger log;
 
   SignalBus(AgentConfig config) {
+    this(config, DEFAULT_LOG);
+  }
+
+  /** With the logger its WARN lines go to (tests read them). */
+  SignalBus(AgentConfig config, Logger log) {
+    this.log = log;
     this.queue = new ArrayBlockingQueue<>(config.signalQueueCapacity());
     this.filters = config.filters();
     this.listenerCapacity = config.listenerQueueCapacity();
     this.floodLimit = config.floodLimitPerMinute();
     this.clock = config.clock();
+    this.floodWindows = new FloodWindows(FLOOD_WINDOW_NANOS, floodLimit, MAX_FLOOD_TYPES);
+    this.reporter = new ErrorReporter(clock, log, this::publishError);
     int id = BUS_IDS.incrementAndGet();
     this.pool =
         new ThreadPoolExecutor(
@@ -196,10 +212,11 @@ final class SignalBus {
         try {
           next = f.apply(s);
         } catch (Throwable t) {
+          String name = SafeText.neutralise(f.getClass().getName(), 120);
           reportError(
               "filterFailed",
-              "filter:" + f.getClass().getName(),
-              "signal filter " + f.getClass().getName() + " threw " + t,
+              "filter:" + name,
+              "signal filter " + name + " threw " + Throwables.describe(t),
               t);
           continue;
         }
@@ -208,6 +225,14 @@ final class SignalBus {
         }
         s = next;
       }
+    }
+    if (Signal.TYPE_ERROR.equals(s.type())) {
+      // an observer's own error report: the same limits and log line as the bus's reports
+      Signal admitted = reporter.admit(s);
+      if (admitted != null) {
+        route(admitted);
+      }
+      return;
     }
     if (!admitFlood(s.type())) {
       dropped.increment();
@@ -292,35 +317,41 @@ final class SignalBus {
   }
 
   private boolean admitFlood(String type) {
-    long now = clock.nanoTime();
-    FloodWindow w = floodWindows.get(type);
-    if (w == null) {
-      if (floodWindows.size() >= MAX_FLOOD_TYPES) {
-        floodWindows.values().removeIf(x -> now - x.start >= FLOOD_WINDOW_NANOS);
-      }
-      String slot = floodWindows.size() >= MAX_FLOOD_TYPES ? "*" : type;
-      w = floodWindows.computeIfAbsent(slot, k -> new FloodWindow(now));
-    }
-    if (now - w.start >= FLOOD_WINDOW_NANOS) {
-      w.start = now;
-      w.count = 0;
-    }
-    if (w.count < floodLimit) {
-      w.count++;
+    FloodWindows.Slot slot = floodWindows.record(type, clock.nanoTime());
+    if (slot.admitted()) {
       return true;
     }
-    w.dropped++;
+    String message;
+    String subject;
+    if (slot.shared()) {
+      subject = "flood:<other types>";
+      message =
+          "flood guard: signal types beyond the first "
+              + MAX_FLOOD_TYPES
+              + " tracked share one limit (other types); more than "
+              + floodLimit
+              + " signals of other types in a minute; "
+              + slot.droppedTotal()
+              + " dropped so far";
+    } else {
+      subject = "flood:" + type;
+      message =
+          "flood guard: more than "
+              + floodLimit
+              + " signals of type "
+              + type
+              + " in a minute; "
+              + slot.droppedTotal()
+              + " dropped so far";
+    }
     reportError(
         "floodGuard",
-        "flood:" + type,
-        "flood guard: more than "
-            + floodLimit
-            + " signals of type "
-            + type
-            + " in a minute; "
-            + w.dropped
-            + " dropped so far",
-        null);
+        subject,
+        message,
+        null,
+        Map.of(
+            DataKeys.FLOOD_SLOT, slot.key(),
+            DataKeys.FLOOD_DROPPED, slot.droppedTotal()));
     return false;
   }
 
@@ -369,14 +400,24 @@ final class SignalBus {
       }
       if (sub.kind == Kind.ERROR) {
         if (failures == 1) {
-          log.warn("argos: error listener {} threw; further failures are not logged", sub.name, t);
+          // the throwable is described, never printed: its message is the user's text
+          log.warn(
+              "argos: error listener {} threw {}; further failures are not logged",
+              sub.name,
+              Throwables.describe(t));
         }
         return;
       }
       reportError(
           "listenerFailed",
           "listener:" + sub.id,
-          "listener " + sub.name + " threw " + t + " (" + failures + " failures so far)",
+          "listener "
+              + sub.name
+              + " threw "
+              + Throwables.describe(t)
+              + " ("
+              + failures
+              + " failures so far)",
           t);
     }
   }
@@ -384,37 +425,27 @@ final class SignalBus {
   // ---- errors ----
 
   /**
-   * Publishes an argos:error signal unless the same subject was reported within the last
-   * REPORT_INTERVAL; returns whether it was published. Safe from any thread but the observers'.
+   * Reports a fault through the bus's one {@link ErrorReporter} (one report per subject per 10 s,
+   * 100 in all per 10 s); returns whether it was published. Safe from any thread but the
+   * observers'.
    */
   boolean reportError(String kind, String subject, String message, @Nullable Throwable cause) {
-    long now = clock.nanoTime();
-    synchronized (lastReport) {
-      Long last = lastReport.get(subject);
-      if (last != null && now - last < REPORT_INTERVAL_NANOS) {
-        return false;
-      }
-      if (lastReport.size() >= 4096) {
-        Iterator<String> it = lastReport.keySet().iterator();
-        it.next();
-        it.remove();
-      }
-      lastReport.put(subject, now);
-    }
-    Signal.Builder b =
-        Signal.builder(Signal.TYPE_ERROR)
-            .severity(Severity.WARNING)
-            .timestamp(clock.instant())
-            .source("argos")
-            .message(message)
-            .data("kind", kind)
-            .data("droppedTotal", dropped.sum());
-    if (cause != null) {
-      b.data("exception", cause.getClass().getName());
-      b.data("exceptionMessage", String.valueOf(cause.getMessage()));
-    }
-    Signal s = b.build();
-    log.warn("argos: {}", SafeText.neutralise(message, 512));
+    return reportError(kind, subject, message, cause, Map.of());
+  }
+
+  private boolean reportError(
+      String kind,
+      String subject,
+      String message,
+      @Nullable Throwable cause,
+      Map<String, ?> data) {
+    Map<String, Object> all = new LinkedHashMap<>(data);
+    all.put(DataKeys.DROPPED_TOTAL, dropped.sum());
+    return reporter.report(kind, subject, message, cause, all) != null;
+  }
+
+  /** Hands a report straight to the argos:error subscriptions (not through the queue). */
+  private void publishError(Signal s) {
     for (Sub sub : subs) {
       if (sub.kind == Kind.ERROR) {
         if (sub.queue.offer(s)) {
@@ -425,7 +456,6 @@ final class SignalBus {
         }
       }
     }
-    return true;
   }
 
   // ---- closing ----
@@ -485,16 +515,6 @@ final class SignalBus {
     SIGNAL,
     QUARANTINE,
     ERROR
-  }
-
-  private static final class FloodWindow {
-    long start;
-    int count;
-    long dropped;
-
-    FloodWindow(long start) {
-      this.start = start;
-    }
   }
 
   private static final AtomicLong SUB_IDS = new AtomicLong();

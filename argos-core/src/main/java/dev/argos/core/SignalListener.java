@@ -7,8 +7,11 @@ package dev.argos.core;
  * it: each subscription has its own bounded queue (1 024 signals by default) drained on a
  * pool thread, so a listener that blocks only delays itself; once its queue is full further
  * signals for it are dropped and counted, and reported on {@code argos:error}. A listener
- * that throws is reported once on {@code argos:error} and keeps receiving signals. Signals
- * reach one subscription one at a time, in the order they were emitted.
+ * that throws keeps receiving every signal; its failures are reported on {@code argos:error}
+ * (kind {@code listenerFailed}, with the count of failures so far) at most once per 10 s per
+ * subscription, the exception described by its class and its neutralised message. A listener
+ * of {@code argos:error} that throws is logged once and never reported, so it cannot feed
+ * itself. Signals reach one subscription one at a time, in the order they were emitted.
  */
 @FunctionalInterface
 public interface SignalListener {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -74,32 +75,40 @@ class AgentTest {
   }
 
   @Test
-  void throwingListenerIsIsolatedAndReportedOnce() throws Exception {
+  void throwingListenerGetsEverySignalAndIsReportedAtMostOncePerTenSeconds() throws Exception {
+    ManualClock clock = Clock.manual();
     TestObserver obs = new TestObserver("o");
-    Agent agent = agent(AgentConfig.builder().observer(obs));
-    BlockingQueue<Signal> good = new LinkedBlockingQueue<>();
+    Agent agent = agent(AgentConfig.builder().observer(obs).clock(clock));
     BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
-    AtomicInteger calls = new AtomicInteger();
+    BlockingQueue<Integer> seenByThrower = new LinkedBlockingQueue<>();
     agent.on(Agent.TOPIC_ERROR, errors::add);
     agent.on(Agent.TOPIC_SIGNAL, s -> {
-      calls.incrementAndGet();
+      seenByThrower.add((Integer) s.data().get("i"));
       throw new IllegalStateException("listener bug");
     });
-    agent.on(Agent.TOPIC_SIGNAL, good::add);
 
     for (int i = 0; i < 50; i++) {
       obs.emit(signal("x", i));
     }
     for (int i = 0; i < 50; i++) {
-      assertThat(take(good).data().get("i")).isEqualTo(i);
+      Integer got = seenByThrower.poll(5, TimeUnit.SECONDS);
+      assertThat(got).as("the throwing listener still gets signal %d, in order", i).isEqualTo(i);
     }
     Signal err = take(errors);
     assertThat(err.type()).isEqualTo(Signal.TYPE_ERROR);
     assertThat(err.data()).containsEntry("kind", "listenerFailed")
         .containsEntry("exception", "java.lang.IllegalStateException");
-    // the failing listener still received every signal; only one error was reported
-    assertThat(calls.get()).isBetween(1, 50);
+    assertThat(err.message()).contains("1 failures so far");
+    // 49 more failures within the same 10 s: not reported again
     assertThat(errors.poll(200, TimeUnit.MILLISECONDS)).isNull();
+
+    clock.advance(Duration.ofSeconds(11)); // a new report interval: the next failure is reported
+    obs.emit(signal("x", 50));
+    assertThat(seenByThrower.poll(5, TimeUnit.SECONDS)).isEqualTo(50);
+    Signal again = take(errors);
+    assertThat(again.data()).containsEntry("kind", "listenerFailed");
+    assertThat(again.message()).contains("51 failures so far");
+    assertThat(seenByThrower).isEmpty();
   }
 
   @Test
@@ -191,23 +200,90 @@ class AgentTest {
 
       @Override
       public void start(SignalSink sink) {
-        throw new IllegalStateException("cannot start");
+        throw new IllegalStateException("cannot start\nforged");
       }
 
       @Override
       public void close() {}
     };
-    TestObserver ok = new TestObserver("ok");
-    Agent agent = Agent.createAgent(AgentConfig.builder().observer(broken).observer(ok).build());
-    toClose.add(agent);
-    assertThat(ok.starts).hasValue(1);
+    // the start failure is reported while the agent is being created: an observer started
+    // before it listens on argos:error through the context it is given
     BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
-    // the start error was published before this subscription: subscribe before, via a publish
-    agent.on(Agent.TOPIC_ERROR, errors::add);
+    ListeningObserver listening = new ListeningObserver(Agent.TOPIC_ERROR, errors);
+    TestObserver ok = new TestObserver("ok");
+    Agent agent =
+        agent(AgentConfig.builder().observer(listening).observer(broken).observer(ok));
+    assertThat(ok.starts).hasValue(1);
+    Signal err = take(errors);
+    assertThat(err.type()).isEqualTo(Signal.TYPE_ERROR);
+    assertThat(err.data())
+        .containsEntry("kind", "observerFailed")
+        .containsEntry("exception", "java.lang.IllegalStateException");
+    assertThat(err.message()).contains("broken").contains("cannot start\\nforged");
     BlockingQueue<Signal> all = new LinkedBlockingQueue<>();
     agent.on(Agent.TOPIC_SIGNAL, all::add);
     ok.emit(signal("x", 1));
     assertThat(take(all).source()).isEqualTo("ok");
+    agent.close();
+    assertThat(ok.closes).hasValue(1);
+  }
+
+  @Test
+  void anObserverSubscribedThroughItsContextSeesTheFilteredSignalsOfTheOneBus() throws Exception {
+    BlockingQueue<Signal> seen = new LinkedBlockingQueue<>();
+    ListeningObserver listening = new ListeningObserver(Agent.TOPIC_SIGNAL, seen);
+    TestObserver obs = new TestObserver("o");
+    agent(
+        AgentConfig.builder()
+            .observer(listening)
+            .observer(obs)
+            .filter(s -> "drop".equals(s.type()) ? null : s.toBuilder().data("filtered", true).build()));
+    obs.emit(signal("drop", 1));
+    obs.emit(signal("keep", 2));
+    Signal s = take(seen);
+    assertThat(s.type()).isEqualTo("keep");
+    assertThat(s.data()).containsEntry("filtered", true);
+    assertThat(Threads.argosThreads()).filteredOn(n -> n.startsWith("argos-dispatcher")).hasSize(1);
+  }
+
+  @Test
+  void anObserverImplementingOnlyStartSinkIsStartedWithTheSink() throws Exception {
+    TestObserver obs = new TestObserver("plain"); // implements start(SignalSink) only
+    Agent agent = agent(AgentConfig.builder().observer(obs));
+    BlockingQueue<Signal> all = new LinkedBlockingQueue<>();
+    agent.on(Agent.TOPIC_SIGNAL, all::add);
+    assertThat(obs.starts).hasValue(1);
+    obs.emit(signal("x", 1));
+    assertThat(take(all).source()).isEqualTo("plain");
+  }
+
+  /** An observer that subscribes one listener on the agent's bus when started. */
+  private static final class ListeningObserver implements Observer {
+    private final String topic;
+    private final BlockingQueue<Signal> into;
+
+    ListeningObserver(String topic, BlockingQueue<Signal> into) {
+      this.topic = topic;
+      this.into = into;
+    }
+
+    @Override
+    public String name() {
+      return "listening";
+    }
+
+    @Override
+    public void start(SignalSink sink) {
+      throw new AssertionError("an agent starts observers with their context");
+    }
+
+    @Override
+    public void start(Observer.Context context) {
+      context.on(topic, into::add);
+    }
+
+    @Override
+    public void close() {}
   }
 
   @Test
@@ -367,5 +443,218 @@ class AgentTest {
     assertThatThrownBy(() -> AgentConfig.builder().closeTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("closeTimeout").hasMessageContaining("PT0S");
+  }
+
+  // ---- issue 11 §2.4: the flood guard's shared slot ----
+
+  @Test
+  void floodReportsOfTheSharedSlotAreBoundedAndSayWhatItIs() throws Exception {
+    ManualClock clock = Clock.manual();
+    TestObserver obs = new TestObserver("o");
+    Agent agent =
+        agent(
+            AgentConfig.builder()
+                .observer(obs)
+                .clock(clock)
+                .floodLimitPerMinute(2)
+                .signalQueueCapacity(8192)
+                .listenerQueueCapacity(8192)); // no listener overflow however slow the machine
+    BlockingQueue<Signal> all = new LinkedBlockingQueue<>();
+    BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+    agent.on(Agent.TOPIC_SIGNAL, all::add);
+    agent.on(Agent.TOPIC_ERROR, errors::add);
+    for (int i = 0; i < 1024; i++) {
+      obs.emit(signal("tracked" + i, i)); // fills every per-type slot, one signal each
+    }
+    for (int i = 0; i < 2000; i++) {
+      obs.emit(signal("untracked" + i, i)); // each type sends ONE signal: they share a slot
+    }
+    obs.emit(signal("tracked0", -1)); // marker: its own slot still has room
+    for (int i = 0; i < 1024 + 2; i++) {
+      take(all);
+    }
+    Signal marker = take(all);
+    assertThat(marker.type()).isEqualTo("tracked0");
+    assertThat(agent.droppedSignals()).isEqualTo(1998);
+
+    Signal report = take(errors);
+    assertThat(report.data()).containsEntry("kind", "floodGuard");
+    assertThat(report.message())
+        .contains("other types")
+        .doesNotContain("untracked"); // no type that sent one signal is blamed
+    assertThat(errors.poll(300, TimeUnit.MILLISECONDS))
+        .as("one report for the shared slot within the interval, not one per dropped signal")
+        .isNull();
+
+    clock.advance(Duration.ofSeconds(11));
+    obs.emit(signal("untracked-late", 1));
+    Signal next = take(errors);
+    assertThat(next.data()).containsEntry("kind", "floodGuard");
+    assertThat(next.message()).contains("other types").contains("1999 dropped");
+  }
+
+  // ---- issue 11 §2.9: an observer whose close() hangs ----
+
+  @Test
+  void anObserverWhoseCloseHangsInterruptiblyLeavesNoThreadBehind() throws Exception {
+    CountDownLatch closing = new CountDownLatch(1);
+    Observer hangs = new HangingObserver(closing, false);
+    Agent agent =
+        Agent.createAgent(
+            AgentConfig.builder().observer(hangs).closeTimeout(Duration.ofMillis(300)).build());
+    long start = System.nanoTime();
+    agent.close();
+    long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(closing.getCount()).as("the observer's close() was called").isZero();
+    assertThat(closeMs).as("close() with a hanging observer").isLessThan(1000);
+    assertThat(Threads.argosThreads()).as("no Argos thread after close() returns").isEmpty();
+  }
+
+  @Test
+  void anObserverWhoseCloseIgnoresInterruptsIsReportedAndOnlyItsCloserRemains() throws Exception {
+    CountDownLatch closing = new CountDownLatch(1);
+    HangingObserver stubborn = new HangingObserver(closing, true);
+    TestObserver after = new TestObserver("after");
+    Agent agent =
+        Agent.createAgent(
+            AgentConfig.builder()
+                .observer(stubborn)
+                .observer(after)
+                .closeTimeout(Duration.ofMillis(300))
+                .build());
+    BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+    agent.on(Agent.TOPIC_ERROR, errors::add);
+    long start = System.nanoTime();
+    agent.close();
+    long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    try {
+      assertThat(closeMs).as("close() with an observer that ignores interrupts").isLessThan(1000);
+      Signal report = take(errors);
+      assertThat(report.data()).containsEntry("kind", "observerFailed");
+      assertThat(report.message()).contains("stubborn").contains("ignored");
+      assertThat(Threads.argosThreads()).as("only the abandoned closer remains")
+          .hasSize(1)
+          .allMatch(n -> n.startsWith("argos-closer"));
+    } finally {
+      stubborn.release.countDown();
+    }
+    Thread closer = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("argos-closer"))
+        .findFirst().orElse(null);
+    if (closer != null) {
+      closer.join(5000);
+    }
+    assertThat(Threads.argosThreads()).as("the closer ends once the observer's close returns").isEmpty();
+    assertThat(after.closes).as("the observers after it are closed too").hasValue(1);
+  }
+
+  /** An observer whose close() blocks until released (or, if it honours them, interrupted). */
+  private static final class HangingObserver implements Observer {
+    final CountDownLatch closing;
+    final CountDownLatch release = new CountDownLatch(1);
+    final boolean ignoresInterrupts;
+
+    HangingObserver(CountDownLatch closing, boolean ignoresInterrupts) {
+      this.closing = closing;
+      this.ignoresInterrupts = ignoresInterrupts;
+    }
+
+    @Override
+    public String name() {
+      return ignoresInterrupts ? "stubborn" : "hangs";
+    }
+
+    @Override
+    public void start(SignalSink sink) {}
+
+    @Override
+    public void close() {
+      closing.countDown();
+      while (true) {
+        try {
+          release.await();
+          return;
+        } catch (InterruptedException e) {
+          if (!ignoresInterrupts) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  // ---- issue 11 §2.8: user exceptions in log lines ----
+
+  private static final String EVIL =
+      "evil\n2026-12-02 12:00:00 [main] ERROR forged line\u001b[2J\rmore";
+
+  @Test
+  void anErrorListenerFailureIsLoggedNeutralised() throws Exception {
+    RecordingLogger log = new RecordingLogger();
+    SignalBus bus = new SignalBus(AgentConfig.builder().build(), log);
+    CountDownLatch called = new CountDownLatch(1);
+    bus.subscribe(Agent.TOPIC_ERROR, s -> {
+      called.countDown();
+      throw new IllegalStateException(EVIL);
+    });
+    bus.reportError("test", "subject", "a fault to report", null);
+    assertThat(called.await(5, TimeUnit.SECONDS)).isTrue();
+    bus.close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500)); // joins the logging thread
+    String text = log.text();
+    assertThat(text).contains("error listener").contains("evil\\n2026-12-02");
+    assertThat(text).doesNotContain("\n2026-12-02", "\u001b", "\rmore");
+  }
+
+  @Test
+  void aListenerFailureIsReportedNeutralisedInTheLogLineAndTheSignal() throws Exception {
+    RecordingLogger log = new RecordingLogger();
+    SignalBus bus = new SignalBus(AgentConfig.builder().build(), log);
+    BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+    bus.subscribe(Agent.TOPIC_ERROR, errors::add);
+    bus.subscribe(Agent.TOPIC_SIGNAL, s -> {
+      throw new IllegalStateException(EVIL);
+    });
+    bus.offer(signal("x", 1), "test");
+    Signal report = take(errors);
+    bus.close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500));
+    assertThat(report.data()).containsEntry("kind", "listenerFailed");
+    assertThat((String) report.data().get("exceptionMessage"))
+        .startsWith("evil\\n2026-12-02").doesNotContain("\n", "\u001b", "\r");
+    String text = log.text();
+    assertThat(text).contains("listener").contains("evil\\n2026-12-02");
+    assertThat(text).doesNotContain("\n2026-12-02", "\u001b", "\rmore");
+  }
+
+  // ---- issue 11 §2.5: settings that break later ----
+
+  @Test
+  void durationsWhoseNanosecondsOverflowAndHugeCapacitiesAreRefusedWhenSet() {
+    for (Duration bad :
+        List.of(Duration.ofMillis(Long.MAX_VALUE), ChronoUnit.FOREVER.getDuration(), Duration.ofDays(2))) {
+      assertThatThrownBy(() -> AgentConfig.builder().closeTimeout(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("closeTimeout")
+          .hasMessageContaining(bad.toString());
+    }
+    assertThatThrownBy(() -> AgentConfig.builder().signalQueueCapacity(Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("signalQueueCapacity")
+        .hasMessageContaining(String.valueOf(Integer.MAX_VALUE));
+    assertThatThrownBy(() -> AgentConfig.builder().listenerQueueCapacity(Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("listenerQueueCapacity");
+    assertThatThrownBy(() -> AgentConfig.builder().maxListenerThreads(Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxListenerThreads");
+    // the ceilings themselves are accepted
+    AgentConfig ok =
+        AgentConfig.builder()
+            .closeTimeout(AgentConfig.MAX_CLOSE_TIMEOUT)
+            .signalQueueCapacity(AgentConfig.MAX_QUEUE_CAPACITY)
+            .listenerQueueCapacity(AgentConfig.MAX_QUEUE_CAPACITY)
+            .maxListenerThreads(AgentConfig.MAX_LISTENER_THREADS)
+            .build();
+    assertThat(ok.signalQueueCapacity()).isEqualTo(AgentConfig.MAX_QUEUE_CAPACITY);
   }
 }

@@ -66,6 +66,50 @@ class SignalTest {
   }
 
   @Test
+  void aDataValueWhoseToStringThrowsBecomesAPlaceholder() {
+    Object bad =
+        new Object() {
+          @Override
+          public String toString() {
+            throw new IllegalStateException("boom");
+          }
+        };
+    Map<Object, Object> badKey = new java.util.HashMap<>();
+    badKey.put(bad, 1);
+    Signal s =
+        Signal.builder("custom")
+            .data("bad", bad)
+            .data("inList", List.of("ok", bad))
+            .data("badKey", badKey)
+            .build();
+    assertThat(s.data().get("bad")).isEqualTo("<toString threw IllegalStateException>");
+    assertThat(s.data().get("inList")).isEqualTo(List.of("ok", "<toString threw IllegalStateException>"));
+    assertThat(s.data().get("badKey")).isEqualTo(Map.of("<toString threw IllegalStateException>", 1));
+    assertThat(s.toString()).contains("bad=<toString threw IllegalStateException>");
+  }
+
+  @Test
+  void aMapAndAListContainingEachOtherAreCutNotFollowed() {
+    Map<String, Object> map = new java.util.LinkedHashMap<>();
+    List<Object> list = new java.util.ArrayList<>();
+    map.put("list", list);
+    list.add(map);
+    list.add("x");
+    Object[] array = new Object[1];
+    array[0] = array;
+    Signal s = Signal.builder("custom").data("cycle", map).data("loop", list).data("array", array).build();
+    // depth 0 map -> 1 list -> 2 map -> 3 list -> 4 map: cut there
+    Object level = s.data().get("cycle");
+    for (int depth = 0; depth < 4; depth++) {
+      level = depth % 2 == 0 ? ((Map<?, ?>) level).get("list") : ((List<?>) level).get(0);
+    }
+    assertThat(level).isEqualTo("<nested deeper than 4>");
+    assertThat(s.data().get("array")).isInstanceOf(List.class);
+    assertThat(s.toString()).contains("cycle=");
+    assertThat(s.toBuilder().build()).isEqualTo(s).hasSameHashCodeAs(s);
+  }
+
+  @Test
   void typeMustBeWellFormed() {
     for (String bad : Arrays.asList("", "a b", "x:y", "new\nline", "a".repeat(65))) {
       assertThatThrownBy(() -> Signal.builder(bad))

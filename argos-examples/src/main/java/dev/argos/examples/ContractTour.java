@@ -26,13 +26,14 @@ import java.util.concurrent.Executors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Every public name of the contract (DESIGN §2), used the way a user writes it. It compiles only
- * while the contract holds; {@code ContractTourTest} also runs it.
+ * Every public name of the contract (README.md, docs/concepts.md and docs/agent.md), used the
+ * way a user writes it. It compiles only while the contract holds; {@code ContractTourTest} also
+ * runs it.
  */
 public final class ContractTour {
   private ContractTour() {}
 
-  /** A custom observer, as DESIGN §2 describes one. */
+  /** A custom observer, as docs/agent.md ("Writing an observer") describes one. */
   static final class OrdersQueueObserver implements Observer {
     private @Nullable SignalSink sink;
 

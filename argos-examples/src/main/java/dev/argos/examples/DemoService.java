@@ -3,12 +3,12 @@ package dev.argos.examples;
 import static dev.argos.core.Agent.createAgent;
 import static dev.argos.observers.Argos.createArgos;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
 import dev.argos.core.SafeText;
-import dev.argos.core.Signal;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
@@ -18,6 +18,7 @@ import dev.argos.signals.RegistryStats;
 import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -32,37 +33,55 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.jspecify.annotations.Nullable;
+import java.util.stream.Stream;
 
 /**
- * A small HTTP service with Argos wired in, driven by its own load generator so that each
- * signal happens for real, printed as it arrives. Runs about 30 seconds and exits.
+ * A small HTTP service with Argos wired in, driven by its own load generator so that each kind
+ * of signal happens for real: a flooding client (a per-key and an overall {@code burst}, then its
+ * {@code quarantine}), a handler that blocks the event loop ({@code eventLoopLag} of the
+ * executor), a leak ({@code memoryPressure}; its forced full collections also stop the JVM:
+ * {@code eventLoopLag} with key {@code "jvm"}) and open files ({@code resourceExhaustion}). Each
+ * kind is printed once with a line saying why (see {@link DemoNarrator}); the figures it prints
+ * are measured, including the request rates the load generator really reached. Runs about 35
+ * seconds and exits.
  *
- * <p>Run it: {@code mvn -B -q -pl argos-examples -am -DskipTests compile exec:java}
+ * <p>Run it: {@code ./mvnw -B -q -pl argos-examples -am -DskipTests compile exec:java}
  */
 public final class DemoService {
   private static final String FLOODER = "203.0.113.7";
-  private static final int FLOOD_THREADS = 4;
+  private static final int CLIENTS = 20;
+  private static final int NORMAL_RATE = 40;
+  private static final int FLOOD_RATE = 400;
+  private static final int FLOOD_THREADS = 8;
+  /** Descriptors the file-handle scenario may open above what the process holds at start. */
+  private static final int FD_HEADROOM = 300;
+  private static final int WARM_UP_REQUESTS = 200;
+
   private final long startNanos = System.nanoTime();
-  private final Map<String, LongAdder> signalsByType = new ConcurrentHashMap<>();
   private final List<byte[]> leak = new ArrayList<>();
+  private final DemoNarrator narrator = new DemoNarrator(this::log);
 
   private DemoService() {}
 
   public static void main(String[] args) throws Exception {
+    // The JDK's HTTP server delays small responses by up to 40 ms without TCP_NODELAY (Nagle
+    // against delayed ACKs), which would cap each client thread at about 25 requests/s.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
     new DemoService().run();
   }
 
   private void run() throws Exception {
+    // 0. The file-handle scenario must not exhaust the real limit (often 1 048 576): the
+    //    threshold is lowered to a little above what this process holds now.
+    FdBudget fd = FdBudget.measure();
+
     // 1. Argos watches the JVM. A 10 s window (default 60 s) so baselines form within the demo.
     Argos argos =
         createArgos(
@@ -74,7 +93,7 @@ public final class DemoService {
                         .eventLoopLag(Duration.ofMillis(50))
                         .memoryGrowth(0.20)
                         .burstMultiplier(10)
-                        .fileHandleUsage(0.90)
+                        .fileHandleUsage(fd.threshold())
                         .build())
                 .build());
 
@@ -87,9 +106,9 @@ public final class DemoService {
                 .quarantine(Quarantines.inMemory())
                 .filter(Dedup.create())
                 .build());
-    agent.on(Agent.TOPIC_SIGNAL, s -> print("SIGNAL", s));
-    agent.on(Agent.TOPIC_QUARANTINE, s -> print("QUARANTINE", s));
-    agent.on(Agent.TOPIC_ERROR, s -> print("ARGOS-ERROR", s));
+    agent.on(Agent.TOPIC_SIGNAL, s -> narrator.onSignal("SIGNAL", s));
+    agent.on(Agent.TOPIC_QUARANTINE, s -> narrator.onSignal("QUARANTINE", s));
+    agent.on(Agent.TOPIC_ERROR, s -> narrator.onSignal("ARGOS-ERROR", s));
     //    Every signal and quarantine change is also recorded to a JSONL problem registry.
     Path registryFile = Path.of("target", "argos-demo-problems.jsonl");
     Files.createDirectories(registryFile.getParent());
@@ -100,42 +119,53 @@ public final class DemoService {
 
     // 3. The service runs its handlers on one event-loop thread, watched by Argos.
     ExecutorService handlers = Executors.newSingleThreadExecutor(named("demo-event-loop"));
-    argos.watch("http-loop", handlers);
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setExecutor(handlers);
     server.createContext("/hello", ex -> hello(ex, argos, agent));
     server.createContext("/report", DemoService::slowReport);
+    server.createContext("/ping", ex -> respond(ex, 200, "pong"));
     server.start();
     URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
-    log("service listening on " + base + "; Argos is watching (window 10 s)");
-
+    ExecutorService clientThreads = Executors.newFixedThreadPool(4, named("demo-client"));
     HttpClient client =
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).executor(Executors.newFixedThreadPool(4, named("demo-client"))).build();
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).executor(clientThreads).build();
     try {
-      phase("steady traffic: 20 clients, about 40 requests/s, for 10 s (Argos learns the baseline)");
-      traffic(client, base, 20, 40, Duration.ofSeconds(10), null, 0);
+      // The first requests load the HTTP classes on the event loop: that would be a stall of its own.
+      for (int i = 0; i < WARM_UP_REQUESTS; i++) {
+        send(client, base.resolve("/ping"), "warm-up");
+      }
+      argos.watch("http-loop", handlers);
+      log("service listening on " + base + ", warmed up with " + WARM_UP_REQUESTS
+          + " requests; Argos watches its event loop and the JVM (window 10 s, lag threshold 50 ms)");
 
-      phase("one client floods: " + FLOODER + " sends about 400 requests/s for 4 s among normal traffic");
-      traffic(client, base, 20, 40, Duration.ofSeconds(4), FLOODER, 400);
+      phase("steady traffic: " + CLIENTS + " clients, " + NORMAL_RATE
+          + " requests/s in all, for 10 s (Argos learns the baseline)");
+      traffic(client, base, Duration.ofSeconds(10), 0);
+
+      phase("one client floods: " + FLOODER + " aims at " + FLOOD_RATE
+          + " requests/s for 4 s among the normal traffic");
+      traffic(client, base, Duration.ofSeconds(4), FLOOD_RATE);
 
       phase("a handler blocks the event loop: GET /report holds it for 600 ms");
       send(client, base.resolve("/report"), "report-user");
 
-      phase("a leak: the live set grows by 4 MB every 250 ms for 12 s");
+      phase("a leak: the live set grows by 4 MB every 250 ms for 12 s, with a System.gc() each second");
       leak(Duration.ofSeconds(12));
 
-      fileHandles(argos);
+      fileHandles(argos, fd);
 
-      phase("quiet: traffic back to normal for 4 s (episodes resolve)");
-      traffic(client, base, 20, 40, Duration.ofSeconds(4), null, 0);
+      phase("quiet: normal traffic for 4 s (episodes resolve)");
+      traffic(client, base, Duration.ofSeconds(4), 0);
     } finally {
       server.stop(0);
       handlers.shutdownNow();
+      clientThreads.shutdownNow();
       agent.close(); // closes Argos too
       registry.close();
     }
     summary(argos, agent);
-    log("problem registry " + registryFile.toAbsolutePath() + ": " + RegistryStats.of(registryFile).toJson());
+    log("every signal with all its data: " + registryFile + " (stats: " + RegistryStats.of(registryFile).records()
+        + " records; see README \"Stats and recurring patterns\")");
   }
 
   // ---- the service ----
@@ -174,33 +204,56 @@ public final class DemoService {
 
   // ---- the load generator ----
 
-  private void traffic(
-      HttpClient client, URI base, int clients, int perSecond, Duration duration, @Nullable String flooder, int flooderPerSecond)
-      throws InterruptedException {
-    long end = System.nanoTime() + duration.toNanos();
-    AtomicInteger seq = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(flooder == null ? 1 : 1 + FLOOD_THREADS);
-    Thread normal =
-        new Thread(
-            () -> {
-              pace(end, perSecond, () -> send(client, base.resolve("/hello"), "10.0.0." + (seq.incrementAndGet() % clients)));
-              done.countDown();
-            },
-            "demo-normal-traffic");
-    normal.start();
-    if (flooder != null) {
-      for (int t = 0; t < FLOOD_THREADS; t++) {
-        Thread flood =
-            new Thread(
-                () -> {
-                  pace(end, flooderPerSecond / FLOOD_THREADS, () -> send(client, base.resolve("/hello"), flooder));
-                  done.countDown();
-                },
-                "demo-flood-" + t);
-        flood.start();
+  /** Answers counted by the load generator: sent, 429 (quarantined), failed. */
+  private static final class Tally {
+    final LongAdder sent = new LongAdder();
+    final LongAdder refused = new LongAdder();
+    final LongAdder failed = new LongAdder();
+
+    void count(int status) {
+      sent.increment();
+      if (status == 429) {
+        refused.increment();
+      } else if (status < 0) {
+        failed.increment();
       }
     }
-    done.await();
+  }
+
+  /** Normal traffic at {@link #NORMAL_RATE}, plus the flooder at {@code floodRate} if not 0. */
+  private void traffic(HttpClient client, URI base, Duration duration, int floodRate)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    long end = start + duration.toNanos();
+    AtomicInteger seq = new AtomicInteger();
+    Tally normal = new Tally();
+    Tally flood = new Tally();
+    List<Thread> threads = new ArrayList<>();
+    threads.add(
+        new Thread(
+            () -> pace(end, NORMAL_RATE, () -> normal.count(
+                send(client, base.resolve("/hello"), "10.0.0." + (seq.incrementAndGet() % CLIENTS)))),
+            "demo-normal-traffic"));
+    for (int t = 0; floodRate > 0 && t < FLOOD_THREADS; t++) {
+      threads.add(
+          new Thread(
+              () -> pace(end, floodRate / FLOOD_THREADS,
+                  () -> flood.count(send(client, base.resolve("/hello"), FLOODER))),
+              "demo-flood-" + t));
+    }
+    threads.forEach(Thread::start);
+    for (Thread t : threads) {
+      t.join();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String line = String.format(Locale.ROOT, "sent: normal clients %d requests (%.1f/s)",
+        normal.sent.sum(), normal.sent.sum() / seconds);
+    if (floodRate > 0) {
+      line += String.format(Locale.ROOT, ", %s %d requests (%.1f/s; %d answered 429 once quarantined)",
+          FLOODER, flood.sent.sum(), flood.sent.sum() / seconds, flood.refused.sum());
+    }
+    long failed = normal.failed.sum() + flood.failed.sum();
+    log(line + (failed > 0 ? "; " + failed + " failed" : ""));
   }
 
   private static void pace(long endNanos, int perSecond, Runnable request) {
@@ -223,15 +276,18 @@ public final class DemoService {
     }
   }
 
-  private static void send(HttpClient client, URI uri, String clientKey) {
+  /** The HTTP status, or -1 if the request failed. */
+  private static int send(HttpClient client, URI uri, String clientKey) {
     try {
-      client.send(
-          HttpRequest.newBuilder(uri).header("X-Client", clientKey).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.discarding());
+      return client.send(
+              HttpRequest.newBuilder(uri).header("X-Client", clientKey).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
-      // the demo's own load generator: a failed request is simply not counted
+      return -1; // counted as failed
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return -1;
     }
   }
 
@@ -243,25 +299,49 @@ public final class DemoService {
         TimeUnit.MILLISECONDS.sleep(250);
       }
       System.gc(); // a full collection reports the live set as it grows
-
     }
   }
 
-  /** Opens files up to 95 % of a small descriptor limit (e.g. after {@code ulimit -n 512}). */
-  private void fileHandles(Argos argos) throws IOException, InterruptedException {
+  /**
+   * The descriptor limit and count of this process when the demo starts, and the {@code
+   * fileHandleUsage} threshold the demo configures: {@link #FD_HEADROOM} above the count, as a
+   * share of the limit (the default 0.90 when that is lower, or when the OS does not say).
+   */
+  private record FdBudget(long open, long max, double threshold) {
+    static FdBudget measure() {
+      long open = -1;
+      long max = -1;
+      if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+        open = os.getOpenFileDescriptorCount();
+        max = os.getMaxFileDescriptorCount();
+      }
+      double threshold = 0.90;
+      if (open >= 0 && max > 0) {
+        threshold = Math.min(0.90, (double) (open + FD_HEADROOM) / max);
+      }
+      return new FdBudget(open, max, threshold);
+    }
+  }
+
+  /** Opens files until the descriptors pass the configured threshold, holds them 3 s, closes. */
+  private void fileHandles(Argos argos, FdBudget fd) throws IOException, InterruptedException {
     long max = argos.snapshot().getLong("fd.max", -1);
-    if (max <= 0 || max > 4096) {
-      phase("file handles: skipped (descriptor limit " + max
-          + "); run `ulimit -n 512` before the demo to see resourceExhaustion");
+    if (max <= 0 || openDescriptors() < 0) {
+      phase("file handles: skipped, Argos cannot count this process's descriptors on this OS"
+          + " (it reads /proc/self/fd)");
       return;
     }
-    phase("file handles: opening files up to 94 % of the descriptor limit of " + max);
+    long target = (long) Math.ceil(fd.threshold() * max) + 10;
+    phase(String.format(Locale.ROOT,
+        "file handles: opening files until %d of the %d descriptors are in use, for 3 s (the demo set"
+            + " Argos's fileHandleUsage threshold to %.1f %%, %d descriptors, instead of the default"
+            + " 90 %%, so as not to exhaust the real limit)",
+        target, max, fd.threshold() * 100, (long) Math.ceil(fd.threshold() * max)));
     Path file = Files.createTempFile("argos-demo", ".txt");
     List<FileChannel> open = new ArrayList<>();
     try {
-      long target = max * 94 / 100;
       long now = openDescriptors();
-      while (now >= 0 && now < target) {
+      while (now >= 0 && now < target && target < max) {
         for (long i = now; i < target; i++) {
           open.add(FileChannel.open(file, StandardOpenOption.READ));
         }
@@ -269,7 +349,7 @@ public final class DemoService {
       }
       TimeUnit.SECONDS.sleep(3); // resources are read about once a second
     } catch (IOException e) {
-      log("could not open more files: " + e.getMessage());
+      log("could not open more files: " + SafeText.neutralise(e.getMessage(), 200));
     } finally {
       for (FileChannel c : open) {
         c.close();
@@ -280,7 +360,7 @@ public final class DemoService {
 
   /** This process's open descriptors, or -1 where /proc/self/fd is missing. */
   private static long openDescriptors() {
-    try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       return fds.count();
     } catch (IOException | RuntimeException e) {
       return -1;
@@ -289,35 +369,24 @@ public final class DemoService {
 
   // ---- output ----
 
-  private void print(String kind, Signal s) {
-    signalsByType.computeIfAbsent(s.type(), k -> new LongAdder()).increment();
-    String key = s.key() == null ? "" : " key=" + SafeText.neutralise(s.key(), 64);
-    log(String.format("%-10s %-8s %-18s%s  %s  %s", kind, s.severity(), s.type(), key,
-        SafeText.neutralise(s.message(), 160), brief(s.data())));
-  }
-
-  private static String brief(Map<String, @Nullable Object> data) {
-    Map<String, Object> shown = new TreeMap<>();
-    data.forEach((k, v) -> {
-      if (!"stack".equals(k) && v != null) {
-        shown.put(k, v instanceof Double d ? String.format("%.1f", d) : v);
-      }
-    });
-    return SafeText.neutralise(shown.toString(), 300);
-  }
-
   private void phase(String what) {
     log("---- " + what);
   }
 
   private void log(String line) {
-    System.out.printf("[%5.1fs] %s%n", (System.nanoTime() - startNanos) / 1e9, line);
+    System.out.println(
+        String.format(Locale.ROOT, "[%5.1fs] %s", (System.nanoTime() - startNanos) / 1e9, line));
   }
 
   private void summary(Argos argos, Agent agent) {
-    log("---- done. Signals by type: " + new TreeMap<>(signalsByType));
+    log("---- done");
+    narrator.summary().forEach(this::log);
     log("quarantined now: " + agent.quarantine().size() + " key(s)");
-    log("last snapshot: " + argos.snapshot().figures());
+    Map<String, Object> figures = argos.snapshot().figures();
+    log("last snapshot, " + figures.size() + " figures (docs/snapshot.md explains each):");
+    for (String line : SnapshotLines.format(figures, 110)) {
+      log("  " + line);
+    }
     leak.clear();
   }
 

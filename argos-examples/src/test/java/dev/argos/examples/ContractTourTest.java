@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ContractTourTest {
 
   @Test
-  void theContractOfDesignSection2WorksEndToEnd(@TempDir Path dir) throws Exception {
+  void theWholePublicContractWorksEndToEnd(@TempDir Path dir) throws Exception {
     List<?> records = ContractTour.run(dir.resolve("problems.jsonl"));
     // the custom observer's signal travelled through the agent into the registry
     List<String> types =

@@ -9,6 +9,7 @@ import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import dev.argos.core.SignalSink;
 import dev.argos.core.Subscription;
+import dev.argos.core.internal.ErrorReporter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * request bursts, resources), turning what it sees into {@link Signal}s.
  *
  * <p>Use it as an {@link Observer} of an {@link Agent} (the agent starts and closes it), or on
- * its own with {@link #start()}, its signals going to the {@code onAnomaly} listeners of its
- * {@link ArgosConfig}. Either way {@code onAnomaly} listeners get every signal, each on its own
- * bounded queue.
+ * its own with {@link #start()}. Either way there is one bus: inside an agent the {@code
+ * onAnomaly} listeners of its {@link ArgosConfig} are subscriptions on the agent's {@code
+ * argos:signal} topic (after the agent's filters and flood guard, one dispatcher); standalone,
+ * Argos creates exactly one bus for them. Each listener has its own bounded queue.
  *
  * <p>Thread safety: every method is safe from any thread. {@link #recordRequest()} and {@link
  * #recordRequest(String)} are the application's hot path: they read no clock, take no lock and
@@ -50,8 +52,12 @@ public final class Argos implements Observer {
   private final ExecutorWatchdog watchdog;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RequestRecorder requests = new RequestRecorder();
-  private @Nullable Agent local;
+  // guarded by this
+  private volatile @Nullable Agent local;
+  private boolean listenersBound;
   private boolean started;
+  /** Reports argos:error signals when no sink or bus takes them (standalone, no listeners). */
+  private volatile @Nullable ErrorReporter standaloneErrors;
 
   private Argos(ArgosConfig config) {
     this.config = config;
@@ -99,43 +105,75 @@ public final class Argos implements Observer {
   }
 
   /**
-   * Starts sampling for standalone use: signals go to the {@code onAnomaly} listeners only.
-   * Idempotent; also safe after or before {@link #start(SignalSink)}.
+   * Starts sampling for standalone use: signals go to the {@code onAnomaly} listeners, on one
+   * bus Argos creates for them (none when there are no listeners; Argos's own faults are then
+   * logged, rate-limited). Idempotent; also safe after or before {@link #start(SignalSink)}: the
+   * listeners stay on the bus of the first start.
    *
    * @throws IllegalStateException if closed
    */
   public Argos start() {
-    startInternal(null);
+    startInternal(null, null);
     return this;
   }
 
-  /** Starts sampling with signals going to {@code sink} too; called by an {@link Agent}. */
+  /**
+   * Starts sampling with signals going to {@code sink} too. The {@code onAnomaly} listeners get
+   * a bus of their own (as with {@link #start()}) unless already bound; an {@link Agent} calls
+   * {@link #start(Observer.Context)} instead.
+   */
   @Override
   public void start(SignalSink sink) {
-    startInternal(Objects.requireNonNull(sink, "sink"));
+    startInternal(Objects.requireNonNull(sink, "sink"), null);
   }
 
-  private synchronized void startInternal(@Nullable SignalSink sink) {
+  /**
+   * Called by an {@link Agent}: signals go to the agent's sink, and the {@code onAnomaly}
+   * listeners are subscribed on the agent's {@code argos:signal} topic (the one bus: its
+   * filters, flood guard and dispatcher), unless a previous start already bound them.
+   */
+  @Override
+  public void start(Observer.Context context) {
+    Objects.requireNonNull(context, "context");
+    startInternal(Objects.requireNonNull(context.sink(), "sink"), context);
+  }
+
+  private synchronized void startInternal(
+      @Nullable SignalSink sink, Observer.@Nullable Context context) {
     if (closed.get()) {
       throw new IllegalStateException("Argos is closed");
     }
     if (sink != null) {
       sinks.add(sink);
     }
+    bindListeners(context);
     if (started) {
       return;
     }
     started = true;
-    if (!config.onAnomaly().isEmpty()) {
-      Agent bus = Agent.createAgent(AgentConfig.builder().clock(config.clock()).build());
-      for (SignalListener l : config.onAnomaly()) {
-        bus.on(Agent.TOPIC_SIGNAL, l);
-      }
-      local = bus;
-    }
     if (ownsTime) {
       engine.start();
     }
+  }
+
+  /** Subscribes the onAnomaly listeners once: on the agent's bus, or on one of Argos's own. */
+  private void bindListeners(Observer.@Nullable Context context) {
+    if (listenersBound || config.onAnomaly().isEmpty()) {
+      return;
+    }
+    listenersBound = true;
+    if (context != null) {
+      // they live as long as the agent: it closes them after delivering what was emitted
+      for (SignalListener l : config.onAnomaly()) {
+        context.on(Agent.TOPIC_SIGNAL, l);
+      }
+      return;
+    }
+    Agent bus = Agent.createAgent(AgentConfig.builder().clock(config.clock()).build());
+    for (SignalListener l : config.onAnomaly()) {
+      bus.on(Agent.TOPIC_SIGNAL, l);
+    }
+    local = bus;
   }
 
   /** Records one request. Hot path: no clock read, no lock, no allocation. */
@@ -185,7 +223,11 @@ public final class Argos implements Observer {
     return new ArgosSnapshot(config.clock().instant(), figures);
   }
 
-  /** Stops the sampler thread and every sampler; idempotent, returns within about a second. */
+  /**
+   * Stops the sampler thread and every sampler, and closes the bus Argos created for its {@code
+   * onAnomaly} listeners, if any (inside an agent their subscriptions are the agent's and close
+   * with it, after it delivered what was emitted); idempotent, returns within about a second.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -221,7 +263,7 @@ public final class Argos implements Observer {
     return Signal.builder(type).severity(severity).source(SOURCE).timestamp(clock.instant());
   }
 
-    /** Where samplers emit: every sink plus the {@code onAnomaly} listeners. */
+  /** Where samplers emit: every sink (an agent's), or the bus of the {@code onAnomaly} listeners. */
   SignalSink out() {
     return this::fanOut;
   }
@@ -241,11 +283,24 @@ public final class Argos implements Observer {
     }
     Agent bus = local;
     if (bus != null) {
-      bus.publish(signal);
+      bus.publish(signal); // its ErrorReporter logs argos:error signals
+    } else if (sinks.isEmpty() && Signal.TYPE_ERROR.equals(signal.type())) {
+      standaloneErrors().admit(signal); // logged once per subject per 10 s, neutralised
     }
-    if (sinks.isEmpty() && Signal.TYPE_ERROR.equals(signal.type())) {
-      log.warn("argos: {}", signal);
+  }
+
+  private ErrorReporter standaloneErrors() {
+    ErrorReporter r = standaloneErrors;
+    if (r == null) {
+      synchronized (this) {
+        r = standaloneErrors;
+        if (r == null) {
+          r = new ErrorReporter(config.clock(), log, signal -> {});
+          standaloneErrors = r;
+        }
+      }
     }
+    return r;
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.argos.observers;
 
 import dev.argos.core.Clock;
 import dev.argos.core.SignalListener;
+import dev.argos.core.internal.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,26 +15,39 @@ import java.util.Objects;
  *   <caption>Settings and defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code sampleRate}</td><td>100 ms</td><td>interval between two ticks of the
- *       {@code argos-sampler} thread (heap, GC, rates, descriptors are sampled each tick)</td></tr>
+ *       {@code argos-sampler} thread (heap, GC, rates, descriptors are sampled each tick); 1 ms
+ *       to 1 h</td></tr>
  *   <tr><td>{@code windowSize}</td><td>60 s</td><td>analysis window for growth, baselines,
- *       rates; at least {@code sampleRate}</td></tr>
+ *       rates; at least {@code sampleRate}, at most 7 days</td></tr>
  *   <tr><td>{@code thresholds}</td><td>{@link Thresholds#defaults()}</td><td>when detectors
  *       fire</td></tr>
- *   <tr><td>{@code onAnomaly}</td><td>none</td><td>listeners called with every signal, each on
- *       its own bounded queue (a slow one delays only itself)</td></tr>
+ *   <tr><td>{@code onAnomaly}</td><td>none</td><td>listeners subscribed to {@code
+ *       argos:signal} of the one bus: inside an {@link dev.argos.core.Agent}, the agent's (they
+ *       get every signal the agent delivers, after its filters and flood guard); standalone
+ *       ({@link Argos#start()}), one bus Argos creates for them. Each on its own bounded queue
+ *       (a slow one delays only itself)</td></tr>
  *   <tr><td>{@code clock}</td><td>{@link Clock#system()}</td><td>time source; with a {@link
  *       dev.argos.core.ManualClock} no sampler thread is started</td></tr>
  * </table>
  *
  * <p>Invalid values are refused with an {@link IllegalArgumentException} that names the
- * setting and the value: durations must be positive and {@code windowSize} at least {@code
- * sampleRate}.
+ * setting and the value: {@code sampleRate} in [{@value #MIN_SAMPLE_RATE_MILLIS} ms, 1 h]
+ * (below a millisecond the sampler would burn a core), {@code windowSize} in [{@code
+ * sampleRate}, 7 days], so that no duration's nanoseconds (or ten times them) can overflow.
  */
 public final class ArgosConfig {
   /** Default interval between ticks. */
   public static final Duration DEFAULT_SAMPLE_RATE = Duration.ofMillis(100);
   /** Default analysis window. */
   public static final Duration DEFAULT_WINDOW_SIZE = Duration.ofSeconds(60);
+  /** Shortest {@code sampleRate}, in milliseconds. */
+  public static final int MIN_SAMPLE_RATE_MILLIS = 1;
+  /** Shortest {@code sampleRate}: one millisecond. */
+  public static final Duration MIN_SAMPLE_RATE = Duration.ofMillis(MIN_SAMPLE_RATE_MILLIS);
+  /** Longest {@code sampleRate}: one hour. */
+  public static final Duration MAX_SAMPLE_RATE = Duration.ofHours(1);
+  /** Longest {@code windowSize}: seven days. */
+  public static final Duration MAX_WINDOW_SIZE = Duration.ofDays(7);
 
   private final Duration sampleRate;
   private final Duration windowSize;
@@ -95,15 +109,16 @@ public final class ArgosConfig {
 
     private Builder() {}
 
-    /** Interval between ticks of the sampler thread: positive, default 100 ms. */
+    /** Interval between ticks of the sampler thread: 1 ms to 1 h, default 100 ms. */
     public Builder sampleRate(Duration sampleRate) {
-      this.sampleRate = Validate.positive("sampleRate", sampleRate);
+      this.sampleRate =
+          Settings.duration("sampleRate", sampleRate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
       return this;
     }
 
-    /** Analysis window: positive and at least {@code sampleRate}, default 60 s. */
+    /** Analysis window: at least {@code sampleRate} and at most 7 days, default 60 s. */
     public Builder windowSize(Duration windowSize) {
-      this.windowSize = Validate.positive("windowSize", windowSize);
+      this.windowSize = Settings.positiveDuration("windowSize", windowSize, MAX_WINDOW_SIZE);
       return this;
     }
 
@@ -112,7 +127,11 @@ public final class ArgosConfig {
       return this;
     }
 
-    /** Adds a listener for every signal (may be called several times). */
+    /**
+     * Adds a listener for every signal (may be called several times): subscribed to {@code
+     * argos:signal} of the agent that starts this Argos, or of the one bus {@link
+     * Argos#start()} creates. Listeners are bound to the first start.
+     */
     public Builder onAnomaly(SignalListener listener) {
       onAnomaly.add(Objects.requireNonNull(listener, "onAnomaly"));
       return this;

@@ -1,5 +1,7 @@
 package dev.argos.observers;
 
+import dev.argos.core.Signal;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -63,10 +65,12 @@ import org.jspecify.annotations.Nullable;
  * and is evicted: it can never fire.
  *
  * Bounds. Everything is allocated in the constructor: 2 x 65 536 char cells (256 KiB), WATCH x
- * S longs, 16 x S longs, WATCH ints, CANDIDATES + WATCH references. Keys longer than
- * MAX_KEY_LENGTH are counted but never nominated, so the references held here pin at most
- * (CANDIDATES + WATCH) x MAX_KEY_LENGTH characters of client keys whatever the number of
- * distinct keys.
+ * S longs, 16 x S longs, WATCH ints, CANDIDATES + WATCH references. A key longer than
+ * MAX_KEY_LENGTH is counted under its canonical form (Signal.canonicalKey: a fixed-length prefix
+ * + SHA-256 of the whole key, the form the quarantine matches too), so a flooder cannot hide
+ * behind a long key, and the references held here pin at most (CANDIDATES + WATCH) x
+ * MAX_KEY_LENGTH characters of client keys whatever the number of distinct keys. That costs one
+ * SHA-256 and one allocation per request with such a key: the sender pays more to send it.
  *
  * Threads. record(..) from any thread, total() from any thread (snapshots); every other method
  * from the sampler thread only.
@@ -150,8 +154,10 @@ final class RequestRecorder {
     try {
       if (key == null) {
         total.increment();
-      } else {
+      } else if (key.length() <= MAX_KEY_LENGTH) {
         recordKey(key);
+      } else {
+        recordKey(Signal.canonicalKey(key));
       }
     } catch (Throwable ignored) {
       // never reaches the application
@@ -178,7 +184,7 @@ final class RequestRecorder {
     COUNT.setOpaque(keyed, k, (long) COUNT.getOpaque(keyed, k) + 1);
     int st = state;
     int c = bump((st & 1) * genCells + stripe * width + (h1 >>> cellShift), cells);
-    if (c >= (st >>> 1) && (c & (c - 1)) == 0 && key.length() <= MAX_KEY_LENGTH) {
+    if (c >= (st >>> 1) && (c & (c - 1)) == 0) {
       candidates.lazySet(candidateSlot(h1 * SEED), key);
     }
   }

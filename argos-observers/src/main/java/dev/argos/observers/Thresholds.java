@@ -1,5 +1,6 @@
 package dev.argos.observers;
 
+import dev.argos.core.internal.Settings;
 import java.time.Duration;
 
 /**
@@ -10,7 +11,7 @@ import java.time.Duration;
  *   <caption>Settings and defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code eventLoopLag}</td><td>50 ms</td><td>a watched executor, or the JVM as a
- *       whole, late by more than this</td></tr>
+ *       whole, late by more than this; positive, at most 1 h</td></tr>
  *   <tr><td>{@code memoryGrowth}</td><td>0.20</td><td>live set after GC grew by this share
  *       within the window</td></tr>
  *   <tr><td>{@code heapUsageAfterGc}</td><td>0.90</td><td>live set after GC above this share
@@ -29,6 +30,9 @@ import java.time.Duration;
  * </table>
  */
 public final class Thresholds {
+  /** Longest {@code eventLoopLag}: one hour. */
+  public static final Duration MAX_EVENT_LOOP_LAG = Duration.ofHours(1);
+
   private static final Thresholds DEFAULTS = builder().build();
 
   private final Duration eventLoopLag;
@@ -127,9 +131,9 @@ public final class Thresholds {
 
     private Builder() {}
 
-    /** Lag beyond which an executor or the JVM is late (positive; default 50 ms). */
+    /** Lag beyond which an executor or the JVM is late: positive, at most 1 h, default 50 ms. */
     public Builder eventLoopLag(Duration lag) {
-      this.eventLoopLag = Validate.positive("eventLoopLag", lag);
+      this.eventLoopLag = Settings.positiveDuration("eventLoopLag", lag, MAX_EVENT_LOOP_LAG);
       return this;
     }
 

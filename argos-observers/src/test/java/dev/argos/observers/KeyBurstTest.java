@@ -224,7 +224,7 @@ class KeyBurstTest {
   }
 
   @Test
-  void untrustedKeysAreCappedAndNeutralisedInTheMessage() {
+  void untrustedKeysAreNamedByTheirCanonicalFormAndNeutralisedInTheMessage() {
     BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
     String evil = "evil\n\u202eINFO forged" + "x".repeat(400);
     String tooLong = "y".repeat(RequestRecorder.MAX_KEY_LENGTH + 1);
@@ -235,7 +235,7 @@ class KeyBurstTest {
         h.rec.record(keys[r.nextInt(keys.length)]);
       }
     });
-    // 50/s each from a hostile key, a key too long to be named, and requests without key
+    // 50/s each from a hostile key, a key too long to be held in full, and requests without key
     h.each(3, t -> {
       for (int i = 0; i < 5; i++) {
         h.rec.record(evil);
@@ -243,9 +243,11 @@ class KeyBurstTest {
         h.rec.record((String) null);
       }
     });
-    assertThat(h.keyed()).hasSize(1);
-    Signal s = h.keyed().get(0);
-    assertThat(s.key()).hasSize(Signal.MAX_KEY_LENGTH).isEqualTo(evil.substring(0, Signal.MAX_KEY_LENGTH));
+    // both flooders are named, each under the canonical form the quarantine matches its full key by
+    assertThat(h.keyed().stream().map(Signal::key).distinct())
+        .containsExactlyInAnyOrder(Signal.canonicalKey(evil), Signal.canonicalKey(tooLong));
+    Signal s = h.keyed().stream().filter(k -> Signal.canonicalKey(evil).equals(k.key())).findFirst().orElseThrow();
+    assertThat(s.key()).hasSize(Signal.MAX_KEY_LENGTH);
     assertThat(s.message()).doesNotContain("\n").doesNotContain("\u202e").contains("evil\\n");
     assertThat(h.rec.total()).isEqualTo(10L * 120 + 3 * 5 * 30);
   }
@@ -282,10 +284,21 @@ class KeyBurstTest {
       th.start();
       ts.add(th);
     }
+    // the hot key is watched before the race starts, so the race exercises the exact counters
+    // whatever the threads' speed against this sampler loop (a fast race could otherwise end
+    // before any of its nominations was admitted)
+    long before = 0;
+    for (int i = 0; i < 200 && h.rec.findWatched(ATTACKER) < 0; i++) {
+      for (int j = 0; j < 50; j++) {
+        h.rec.record(ATTACKER);
+        before++;
+      }
+      h.step();
+    }
+    boolean watched = h.rec.findWatched(ATTACKER) >= 0;
     go.countDown();
     // the sampler ticks (drains candidates, installs watches, harvests) while threads record
     int ticks = 0;
-    boolean watched = false;
     while (running.get() > 0 || ticks < 30) {
       h.step();
       ticks++;
@@ -295,7 +308,7 @@ class KeyBurstTest {
       th.join();
     }
     h.run(0, 2);
-    assertThat(h.rec.total()).isEqualTo((long) threads * perThread);
+    assertThat(h.rec.total()).isEqualTo((long) threads * perThread + before);
     assertThat(watched).as("the hot key was counted exactly for a while").isTrue();
   }
 

@@ -1,14 +1,15 @@
 package dev.argos.signals;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalFilter;
+import dev.argos.core.internal.FloodWindows;
+import dev.argos.core.internal.Settings;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -36,7 +37,9 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Bounds</b>: at most 10 000 fingerprints (least recently seen dropped first), and at
  *       most 1 000 new fingerprints per type per window: beyond that, signals that would start
  *       a new episode are dropped and counted, and the next delivered signal of that type
- *       carries {@code data.floodDropped}. See {@link #stats()}.
+ *       carries {@code data.floodDropped}. Past 1 024 types in a window, the further types
+ *       share one such limit (the same flood-window type as the agent's flood guard). See
+ *       {@link #stats()}.
  * </ul>
  *
  * <p>Thread-safe (one lock; the agent calls filters from its single dispatcher thread). Cost:
@@ -52,9 +55,10 @@ public final class Dedup implements SignalFilter {
   public static final int DEFAULT_MAX_FINGERPRINTS = 10_000;
   /** Default most new fingerprints (episodes) per type per window. */
   public static final int DEFAULT_FLOOD_LIMIT = 1_000;
+  /** Longest {@code window}: seven days. */
+  public static final Duration MAX_WINDOW = Duration.ofDays(7);
 
   private static final int MAX_TYPES = 1024;
-  private static final String OTHER_TYPES = "*";
 
   private final long windowNanos;
   private final int escalateAfter;
@@ -64,7 +68,7 @@ public final class Dedup implements SignalFilter {
 
   // guarded by this
   private final LinkedHashMap<String, Episode> episodes = new LinkedHashMap<>(256, 0.75f, true);
-  private final Map<String, TypeWindow> types = new HashMap<>();
+  private final FloodWindows types;
   private long seen;
   private long delivered;
   private long suppressed;
@@ -79,6 +83,7 @@ public final class Dedup implements SignalFilter {
     this.maxFingerprints = b.maxFingerprints;
     this.floodLimit = b.floodLimit;
     this.clock = b.clock;
+    this.types = new FloodWindows(windowNanos, floodLimit, MAX_TYPES);
   }
 
   /** A dedup filter with the defaults: 60 s window, escalate after 3, 10 000 fingerprints. */
@@ -110,7 +115,7 @@ public final class Dedup implements SignalFilter {
       }
       resolved++;
       return deliver(
-          any && repeats > 0 ? signal.toBuilder().data("repeats", repeats) : null, signal, type);
+          any && repeats > 0 ? signal.toBuilder().data(DataKeys.REPEATS, repeats) : null, signal, type);
     }
     String fp = fingerprint(type, key, reason, signal.severity());
     Episode e = episodes.get(fp);
@@ -146,17 +151,17 @@ public final class Dedup implements SignalFilter {
           signal
               .toBuilder()
               .severity(e.level)
-              .data("repeats", e.repeats)
-              .data("escalatedFrom", from.name()),
+              .data(DataKeys.REPEATS, e.repeats)
+              .data(DataKeys.ESCALATED_FROM, from.name()),
           signal,
           type);
     }
     if (now - e.lastDelivered >= windowNanos) {
       e.consecutive = 0;
       e.lastDelivered = now;
-      Signal.Builder b = signal.toBuilder().severity(e.level).data("repeats", e.repeats);
+      Signal.Builder b = signal.toBuilder().severity(e.level).data(DataKeys.REPEATS, e.repeats);
       if (e.level != signal.severity()) {
-        b.data("escalatedFrom", signal.severity().name());
+        b.data(DataKeys.ESCALATED_FROM, signal.severity().name());
       }
       return deliver(b, signal, type);
     }
@@ -199,35 +204,18 @@ public final class Dedup implements SignalFilter {
 
   private Signal deliver(Signal.@Nullable Builder changed, Signal original, String type) {
     delivered++;
-    TypeWindow w = types.get(types.containsKey(type) ? type : OTHER_TYPES);
-    if (w != null && w.pendingDropped > 0) {
+    FloodWindows.Slot w = types.slotOf(type);
+    long pending = w == null ? 0 : w.takePending();
+    if (pending > 0) {
       Signal.Builder b = changed != null ? changed : original.toBuilder();
-      b.data("floodDropped", w.pendingDropped);
-      w.pendingDropped = 0;
+      b.data(DataKeys.FLOOD_DROPPED, pending);
       return b.build();
     }
     return changed != null ? changed.build() : original;
   }
 
   private boolean admitNew(String type, long now) {
-    TypeWindow w = types.get(type);
-    if (w == null) {
-      if (types.size() >= MAX_TYPES) {
-        types.values().removeIf(x -> now - x.start >= windowNanos && x.pendingDropped == 0);
-      }
-      String slot = types.size() >= MAX_TYPES ? OTHER_TYPES : type;
-      w = types.computeIfAbsent(slot, k -> new TypeWindow(now));
-    }
-    if (now - w.start >= windowNanos) {
-      w.start = now;
-      w.count = 0;
-    }
-    if (w.count < floodLimit) {
-      w.count++;
-      return true;
-    }
-    w.pendingDropped++;
-    return false;
+    return types.record(type, now).admitted();
   }
 
   /** Drops fingerprints not seen for longer than the window (eldest first: access order). */
@@ -247,7 +235,7 @@ public final class Dedup implements SignalFilter {
    * about the same key (a heap that grows and a heap that is full), which are distinct episodes.
    */
   private static String reasonOf(Signal signal) {
-    Object r = signal.data().get("reason");
+    Object r = signal.data().get(DataKeys.REASON);
     return r instanceof String s && s.length() <= 64 ? s : "";
   }
 
@@ -274,17 +262,6 @@ public final class Dedup implements SignalFilter {
     }
   }
 
-  /** New-episode counting for one type. */
-  private static final class TypeWindow {
-    long start;
-    int count;
-    long pendingDropped;
-
-    TypeWindow(long start) {
-      this.start = start;
-    }
-  }
-
   /** Builds a {@link Dedup}; every setter validates its argument at once. */
   public static final class Builder {
     private Duration window = DEFAULT_WINDOW;
@@ -295,9 +272,12 @@ public final class Dedup implements SignalFilter {
 
     private Builder() {}
 
-    /** Repeats within this time of the last delivery are counted, not delivered (60 s). */
+    /**
+     * Repeats within this time of the last delivery are counted, not delivered: positive, at
+     * most 7 days (60 s).
+     */
     public Builder window(Duration window) {
-      this.window = Checks.positive("window", window);
+      this.window = Settings.positiveDuration("window", window, MAX_WINDOW);
       return this;
     }
 

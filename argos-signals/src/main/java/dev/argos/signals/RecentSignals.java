@@ -37,18 +37,9 @@ public final class RecentSignals implements SignalListener {
 
   private RecentSignals(int capacity, Duration maxAge, Clock clock) {
     this.clock = clock;
-    this.maxAgeNanos = saturatedNanos(maxAge);
+    this.maxAgeNanos = maxAge.toNanos(); // Checks.positive: fits in nanoseconds
     this.signals = new Signal[capacity];
     this.recordedAt = new long[capacity];
-  }
-
-  /** Nanoseconds of {@code d}, at most about 73 years (a longer age means "forever"). */
-  private static long saturatedNanos(Duration d) {
-    try {
-      return Math.min(d.toNanos(), Long.MAX_VALUE / 4);
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE / 4;
-    }
   }
 
   /** A buffer of 1 000 signals, 60 s max age, on the system clock. */
@@ -62,11 +53,11 @@ public final class RecentSignals implements SignalListener {
   }
 
   /**
-   * A buffer of {@code capacity} signals (1 to 1 000 000) kept at most {@code maxAge} (any
-   * positive duration; beyond about 73 years, {@link java.time.temporal.ChronoUnit#FOREVER}
-   * included, means forever).
+   * A buffer of {@code capacity} signals (1 to 1 000 000) kept at most {@code maxAge} (positive,
+   * at most about 292 years: its nanoseconds must fit in a {@code long}).
    *
-   * @throws IllegalArgumentException for a capacity out of range or a non-positive age
+   * @throws IllegalArgumentException for a capacity out of range, or an age that is not positive
+   *     or too long ({@link java.time.temporal.ChronoUnit#FOREVER} included), naming it
    */
   public static RecentSignals create(int capacity, Duration maxAge, Clock clock) {
     if (capacity <= 0 || capacity > 1_000_000) {

@@ -8,6 +8,8 @@ import dev.argos.core.ManualClock;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -189,5 +191,34 @@ class DedupTest {
         .hasMessageContaining("escalateAfter");
     assertThatThrownBy(() -> Dedup.builder().maxFingerprints(-1))
         .hasMessageContaining("maxFingerprints");
+  }
+
+  @Test
+  void aWindowWhoseNanosecondsOverflowIsRefusedWhenSet() {
+    for (Duration bad : List.of(Duration.ofMillis(Long.MAX_VALUE), ChronoUnit.FOREVER.getDuration())) {
+      assertThatThrownBy(() -> Dedup.builder().window(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("window")
+          .hasMessageContaining(bad.toString());
+    }
+    assertThat(Dedup.builder().window(Dedup.MAX_WINDOW).clock(clock).build()).isNotNull();
+  }
+
+  @Test
+  void pastTheTrackedTypesTheFurtherTypesShareOneNewEpisodeLimit() {
+    Dedup d = Dedup.builder().clock(clock).floodLimit(3).build();
+    for (int t = 0; t < 1024; t++) {
+      assertThat(d.apply(sig("type" + t, "k", Severity.WARNING))).isNotNull();
+    }
+    int delivered = 0;
+    for (int t = 0; t < 100; t++) {
+      if (d.apply(sig("late" + t, "k", Severity.WARNING)) != null) {
+        delivered++;
+      }
+    }
+    assertThat(delivered).as("the late types share one limit of 3").isEqualTo(3);
+    assertThat(d.stats().floodDropped()).isEqualTo(97);
+    // a tracked type still has its own room
+    assertThat(d.apply(sig("type0", "k2", Severity.WARNING))).isNotNull();
   }
 }

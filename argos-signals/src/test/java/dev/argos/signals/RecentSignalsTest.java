@@ -106,13 +106,16 @@ class RecentSignalsTest {
     assertThat(r.query(null, innocent, null, null)).isEmpty();
   }
 
-  /** Fails on the old code: the age's nanoseconds overflowed (ArithmeticException). */
+  /** Fails on the old code: the age's nanoseconds overflowed later (ArithmeticException). */
   @Test
-  void aMaxAgeBeyondTheNanosecondRangeMeansForever() {
-    RecentSignals r =
-        RecentSignals.create(10, java.time.temporal.ChronoUnit.FOREVER.getDuration(), clock);
-    r.onSignal(Signal.builder("custom").message("m").build());
+  void aMaxAgeBeyondTheNanosecondRangeIsRefusedWhenSetNamingIt() {
+    assertThatThrownBy(
+            () -> RecentSignals.create(10, java.time.temporal.ChronoUnit.FOREVER.getDuration(), clock))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxAge");
+    RecentSignals longest = RecentSignals.create(10, Duration.ofNanos(Long.MAX_VALUE), clock);
+    longest.onSignal(Signal.builder("custom").message("m").build());
     clock.advance(Duration.ofDays(365L * 50));
-    assertThat(r.size()).isEqualTo(1);
+    assertThat(longest.size()).isEqualTo(1);
   }
 }
