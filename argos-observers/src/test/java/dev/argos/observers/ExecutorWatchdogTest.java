@@ -210,6 +210,41 @@ class ExecutorWatchdogTest {
   }
 
   @Test
+  void aSpareStillOnItsWayWhenTheProbeRunsIsMeasuredNextAndNothingElseIsSubmitted() {
+    Deferred submitter = new Deferred();
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter);
+    HandRun ex = new HandRun();
+    d.watch("slow", ex);
+    d.check(clock.nanoTime());
+    submitter.jobs.poll().run(); // the probe is accepted, and then nothing runs
+    for (int i = 0; i < 101; i++) {
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    assertThat(firing()).hasSize(2); // WARNING, CRITICAL
+    assertThat(submitter.jobs).as("a spare probe after 1 s").hasSize(1);
+    ex.runAll(); // the first probe runs while the spare's submission still waits
+    clock.advanceMillis(10);
+    d.check(clock.nanoTime());
+    assertThat(resolved()).singleElement().satisfies(s -> assertThat(s.data()).containsEntry("how", "ran"));
+    for (int i = 0; i < 5; i++) {
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    assertThat(submitter.jobs).as("one submission in flight per watch").hasSize(1);
+    submitter.jobs.poll().run(); // the spare goes in now: it is the probe measured from here
+    clock.advanceMillis(30);
+    ex.runAll();
+    clock.advanceMillis(10);
+    d.check(clock.nanoTime());
+    assertThat(submitter.jobs).as("the next probe, once the spare ran").hasSize(1);
+    Map<String, Object> figures = new LinkedHashMap<>();
+    d.snapshot(figures);
+    assertThat(figures).containsEntry("lag.executor.slow.lagMs", 30.0);
+    assertThat(signals).hasSize(3);
+  }
+
+  @Test
   void queueingBehindOtherWorkIsLag() {
     HandRun ex = new HandRun();
     dog.watch("pool", ex);
