@@ -168,4 +168,20 @@ public final class DataKeys {
   public static final String FLOOD_DROPPED = "floodDropped";
   /** Which flood-guard slot: a signal type, or {@code "other types"} for the shared slot. */
   public static final String FLOOD_SLOT = "floodSlot";
+
+  // ---- watchdog (issue 11 §2.2): probes submitted off the sampler thread, sampler liveness ----
+
+  /**
+   * On {@code eventLoopLag}: true when the executor's own {@code execute()} has not returned (a
+   * blocking queue or rejection handler); {@link #THREAD} and {@link #STACK} are then those of the
+   * Argos thread blocked in it, and the lag counts from the start of that call.
+   */
+  public static final String EXECUTE_BLOCKED = "executeBlocked";
+  /**
+   * On {@code argos:error} of kind {@code samplerStuck}: the sampler the {@code argos-sampler}
+   * thread is running, {@code "none"} when it is between samplers (parked or starved).
+   */
+  public static final String SAMPLER = "sampler";
+  /** On {@code argos:error} of kind {@code samplerStuck}: how long it has made no progress, ms. */
+  public static final String STUCK_MS = "stuckMs";
 }

@@ -191,9 +191,16 @@ public final class Argos implements Observer {
   }
 
   /**
-   * Watches {@code executor} (any {@link Executor}: a pool, a ForkJoinPool, a Netty event loop)
-   * under {@code name}, and signals {@code eventLoopLag} when it stops running work on time.
-   * Close the returned handle to stop watching.
+   * Watches {@code executor} (any {@link Executor}: a pool, a ForkJoinPool, a Netty event loop, a
+   * lambda or method reference such as {@code loop::execute}) under {@code name}, and signals
+   * {@code eventLoopLag} when it stops running work on time, including when its {@code
+   * execute()} itself blocks (back-pressure): that call is made on Argos's {@code argos-prober}
+   * thread, never on the sampler thread, so a blocking executor cannot stop the other detectors.
+   *
+   * <p>Argos holds {@code executor} strongly until the returned handle is closed (which releases
+   * it at once), the executor is a shut-down {@code ExecutorService} or refuses work without
+   * being one, or Argos is closed: a lambda that nothing else refers to stays watched. Names are
+   * capped at 128 characters and neutralised in snapshot figure names.
    */
   public Subscription watch(String name, Executor executor) {
     Objects.requireNonNull(name, "name");

@@ -24,11 +24,24 @@ import org.slf4j.LoggerFactory;
 /*
  * Design notes.
  *
- * Probe: each watched executor gets a tiny Runnable (reused, one per watch) submitted from the
- * argos-sampler thread every `probeInterval` once the previous one has run. The probe records
- * when it ran and on which thread. The time from submission to run is queueing + run delay: a
- * task blocking the executor's only thread, or a queue of work ahead of the probe, both show
- * as lag. Any Executor works (pools, ForkJoinPool, Netty event loops, direct executors).
+ * Probe: each watched executor gets a tiny Runnable (reused, one per watch) submitted every
+ * `probeInterval` once the previous one has run. The probe records when it ran and on which
+ * thread. The time from the start of its submission to its run is submission + queueing + run
+ * delay: an execute() that blocks, a task blocking the executor's only thread, or a queue of work
+ * ahead of the probe, all show as lag. Any Executor works (pools, ForkJoinPool, Netty event
+ * loops, direct executors, lambdas and method references).
+ *
+ * Submission: execute() is user code that may block (back-pressure: a full queue with a blocking
+ * rejection handler) or ignore interrupts, so the argos-sampler thread never calls it: it hands
+ * the call to a ProbeSubmitter (the Prober's argos-prober thread) and only reads the outcome at
+ * later checks. A watch has at most one submission in flight (its probe's or its spare's). The
+ * probe's lag counts from the moment execute() is called, so waiting behind another executor's
+ * blocked submission is not blamed on this one. A submission still inside execute() past the
+ * threshold is a stall like any other (cause "blocked", executeBlocked=true, the stack of the
+ * thread blocked in execute()); the Prober then leaves it to that thread and goes on with the
+ * other executors' probes (see Prober). ExecutorService.isShutdown() is still read on the sampler
+ * thread (a state read in every known implementation); one that blocked would be reported by
+ * the engine's liveness check (SamplerLiveness), from outside the sampler thread.
  *
  * In-progress detection: every `check` (a FineSampler wake-up) looks at each outstanding probe.
  * Its own lag is its age minus the time the whole JVM or the sampler thread was known stopped
@@ -47,15 +60,19 @@ import org.slf4j.LoggerFactory;
  * SPARE_AFTER, a second probe is submitted; if it runs while the first has not, the executor
  * is moving and the first probe is written off (the episode resolves).
  *
- * Release: the executor is held through a WeakReference (the probe holds only the watch), so a
- * dropped executor is collected and its watch released; a shut-down ExecutorService, or an
- * Executor refusing work that is not an ExecutorService, is released too. A pool refusing work
- * while not shut down (saturated) is lagging: the probe is retried every check and its lag
- * counts from the first attempt. Closing the Subscription releases the watch at the next
- * check. At most MAX_WATCHED watches; names are capped at MAX_NAME characters.
+ * Release: the watch holds the executor strongly until it is released: a capturing lambda or a
+ * method reference (`r -> pool.execute(r)`, `loop::execute`) is often the only reference to the
+ * Executor object, and holding it weakly silently unwatched it at the next GC. Closing the
+ * Subscription (or Argos) drops the reference at once and the watch at the next check; a
+ * shut-down ExecutorService, or an Executor refusing work that is not an ExecutorService, is
+ * released too. A pool refusing work while not shut down (saturated) is lagging: the probe is
+ * retried every check and its lag counts from the first attempt. At most MAX_WATCHED watches;
+ * names are capped at MAX_NAME characters, and neutralised (SafeText) in snapshot figure names.
  *
- * Threads: watch/close from any thread (a lock guards the copy-on-write array); everything
- * else on the sampler thread; probes write volatile fields only.
+ * Threads: watch/close from any thread (a lock guards the copy-on-write array); submissions on
+ * the prober's thread, which writes a probe's volatile submission fields (stage, outcome,
+ * submittedNanos, the thread inside execute()) and nothing else; everything else on the sampler
+ * thread; probes write volatile fields only.
  */
 final class ExecutorWatchdog implements FineSampler {
   private static final Logger log = LoggerFactory.getLogger(ExecutorWatchdog.class);
@@ -64,6 +81,20 @@ final class ExecutorWatchdog implements FineSampler {
   static final int MAX_NAME = 128;
   static final int MAX_FRAMES = 32;
   static final long SPARE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /** How long close() waits for the prober's thread before leaving it inside user code. */
+  static final long PROBER_JOIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  // a probe's submission stage: IDLE -(sampler)-> PENDING -(prober)-> IN_EXECUTE -> DONE -(sampler)-> IDLE
+  static final int IDLE = 0;
+  static final int PENDING = 1;
+  static final int IN_EXECUTE = 2;
+  static final int DONE = 3;
+  // the outcome of a DONE submission
+  private static final int ACCEPTED = 0;
+  private static final int SATURATED = 1;
+  private static final int REFUSED = 2;
+  private static final int FAILED = 3;
+  private static final int SKIPPED = 4;
 
   private final Clock clock;
   private final SignalSink sink;
@@ -71,6 +102,7 @@ final class ExecutorWatchdog implements FineSampler {
   private final long thresholdNanos;
   private final long checkNanos;
   private final long probeIntervalNanos;
+  private final ProbeSubmitter submitter;
 
   private final Object lock = new Object();
   private volatile Watch[] watches = new Watch[0];
@@ -79,24 +111,37 @@ final class ExecutorWatchdog implements FineSampler {
 
   /** A watchdog at the threshold of {@code stops}, the stop log it shares with the stall meter. */
   ExecutorWatchdog(
-      Clock clock, SignalSink sink, StopLog stops, long checkNanos, long probeIntervalNanos) {
+      Clock clock,
+      SignalSink sink,
+      StopLog stops,
+      long checkNanos,
+      long probeIntervalNanos,
+      ProbeSubmitter submitter) {
     this.clock = clock;
     this.sink = sink;
     this.stops = stops;
     this.thresholdNanos = stops.thresholdNanos();
     this.checkNanos = checkNanos;
     this.probeIntervalNanos = probeIntervalNanos;
+    this.submitter = submitter;
   }
 
-  /** A watchdog sharing the stop log of {@code jvm} (tests). */
+  /** A watchdog sharing the stop log of {@code jvm}, probes submitted by {@code submitter} (tests). */
   ExecutorWatchdog(
-      Clock clock, SignalSink sink, JvmStallSampler jvm, long checkNanos, long probeIntervalNanos) {
-    this(clock, sink, jvm.stops(), checkNanos, probeIntervalNanos);
+      Clock clock,
+      SignalSink sink,
+      JvmStallSampler jvm,
+      long checkNanos,
+      long probeIntervalNanos,
+      ProbeSubmitter submitter) {
+    this(clock, sink, jvm.stops(), checkNanos, probeIntervalNanos, submitter);
   }
 
   static ExecutorWatchdog create(ArgosConfig config, StopLog stops, SignalSink sink) {
     long res = checkNanos(stops.thresholdNanos());
-    return new ExecutorWatchdog(config.clock(), sink, stops, res, res);
+    // one job in flight per watch at most; hand a blocked submission over at the threshold
+    Prober prober = new Prober(config.clock(), stops.thresholdNanos(), MAX_WATCHED);
+    return new ExecutorWatchdog(config.clock(), sink, stops, res, res, prober);
   }
 
   /** The watchdog of {@code config} sharing the stop log of {@code jvm} (tests). */
@@ -125,7 +170,10 @@ final class ExecutorWatchdog implements FineSampler {
     return watches.length == 0 ? Long.MAX_VALUE : checkNanos;
   }
 
-  /** Starts watching; never throws for a full table (logs once and returns a no-op handle). */
+  /**
+   * Starts watching, holding {@code executor} until the handle is closed (see the design notes);
+   * never throws for a full table (logs once and returns a no-op handle).
+   */
   Subscription watch(String name, Executor executor) {
     String capped = name.length() > MAX_NAME ? name.substring(0, MAX_NAME) : name;
     Watch w = new Watch(capped, executor);
@@ -180,6 +228,9 @@ final class ExecutorWatchdog implements FineSampler {
 
   /** Checks every watch once at {@code now}; sampler thread (or tests). */
   void check(long now) {
+    if (watches.length > 0) {
+      submitter.maintain(now);
+    }
     boolean removed = false;
     for (Watch w : watches) {
       try {
@@ -210,7 +261,7 @@ final class ExecutorWatchdog implements FineSampler {
     Watch[] ws = watches;
     into.put("lag.executors.watched", ws.length);
     for (Watch w : ws) {
-      into.put("lag.executor." + w.name + ".lagMs", w.currentLagMs);
+      into.put("lag.executor." + w.safeName + ".lagMs", w.currentLagMs);
     }
   }
 
@@ -219,12 +270,15 @@ final class ExecutorWatchdog implements FineSampler {
     synchronized (lock) {
       for (Watch w : watches) {
         w.closed = true;
+        w.executor = null;
       }
       watches = new Watch[0];
     }
+    submitter.close(PROBER_JOIN_NANOS);
   }
 
-  private static List<String> frames(StackTraceElement[] stack) {
+  /** At most MAX_FRAMES frames of {@code stack} as text, then how many were left out. */
+  static List<String> frames(StackTraceElement[] stack) {
     List<String> out = new ArrayList<>(Math.min(stack.length, MAX_FRAMES) + 1);
     for (int i = 0; i < stack.length && i < MAX_FRAMES; i++) {
       out.add(stack[i].toString());
@@ -235,13 +289,27 @@ final class ExecutorWatchdog implements FineSampler {
     return out;
   }
 
-  /** A reusable probe: run on the executor, it records when and where it ran. */
+  /**
+   * A reusable probe: run on the executor, it records when and where it ran; its {@link
+   * #submission} job, run by the submitter, calls the executor's execute() with it.
+   */
   private final class Probe implements Runnable {
     private final Watch watch;
+    /** The job handed to the submitter (allocated once). */
+    final Runnable submission = this::submit;
     /** Set before submission by the sampler thread; cleared by run(). */
     volatile boolean outstanding;
     /** Sampler thread only: the executor has accepted it (false while it refuses work). */
     boolean queued;
+    /** Set by the sampler before handing the job over: a retry keeps the first attempt's time. */
+    boolean keepOrigin;
+    /** IDLE, PENDING, IN_EXECUTE, DONE (see the constants). */
+    volatile int stage = IDLE;
+    /** The outcome of a DONE submission. */
+    volatile int outcome;
+    /** The thread inside execute() while IN_EXECUTE. */
+    volatile @Nullable Thread submitter;
+    /** When execute() was called (the first attempt's, for a retry): the lag's origin. */
     volatile long submittedNanos;
     volatile long ranNanos;
 
@@ -249,12 +317,50 @@ final class ExecutorWatchdog implements FineSampler {
       this.watch = watch;
     }
 
+    /** The submission; on the submitter's thread. Calls user code; records the outcome. */
+    private void submit() {
+      Executor ex = watch.executor;
+      if (ex == null || watch.closed) {
+        outcome = SKIPPED;
+        stage = DONE;
+        return;
+      }
+      if (!keepOrigin) {
+        submittedNanos = clock.nanoTime();
+      }
+      submitter = Thread.currentThread();
+      stage = IN_EXECUTE;
+      int result;
+      try {
+        ex.execute(this);
+        result = ACCEPTED;
+      } catch (RejectedExecutionException e) {
+        result = ex instanceof ExecutorService es && !es.isShutdown() ? SATURATED : REFUSED;
+      } catch (Throwable e) {
+        result = FAILED;
+        log.warn(
+            "argos: executor \"{}\" threw {} on a probe; no longer watched",
+            watch.safeName,
+            SafeText.neutralise(e.toString(), 512));
+      }
+      submitter = null;
+      outcome = result;
+      stage = DONE;
+    }
+
+    @Override
+    public String toString() {
+      return "a probe of executor " + watch.safeName;
+    }
+
     @Override
     public void run() {
       ranNanos = clock.nanoTime();
       Thread t = Thread.currentThread();
       WeakReference<Thread> last = watch.lastThread;
-      if (last == null || last.get() != t) {
+      // run inside execute() by the submitting thread (CallerRunsPolicy, a direct executor):
+      // that thread is Argos's, not the executor's, so it is not the one to blame later
+      if (t != submitter && (last == null || last.get() != t)) {
         watch.lastThread = new WeakReference<>(t);
       }
       outstanding = false;
@@ -264,9 +370,13 @@ final class ExecutorWatchdog implements FineSampler {
   /** One watched executor; also the handle returned to the user. */
   private final class Watch implements Subscription {
     final String name;
-    final WeakReference<Executor> ref;
-    final Probe probe = new Probe(this);
-    final Probe spare = new Probe(this);
+    /** The name neutralised, for figure names, thread names and log lines. */
+    final String safeName;
+    /** Held strongly until released (closing the handle drops it at once). */
+    volatile @Nullable Executor executor;
+    /** Sampler thread only: the probe measured now, and the spare (they swap roles). */
+    Probe probe = new Probe(this);
+    Probe spare = new Probe(this);
     volatile @Nullable WeakReference<Thread> lastThread;
     volatile boolean closed;
     volatile double currentLagMs;
@@ -277,7 +387,8 @@ final class ExecutorWatchdog implements FineSampler {
 
     Watch(String name, Executor executor) {
       this.name = name;
-      this.ref = new WeakReference<>(executor);
+      this.safeName = SafeText.neutralise(name, MAX_NAME);
+      this.executor = executor;
       this.episode =
           Episode.of(Signal.TYPE_EVENT_LOOP_LAG, name, clock).fractionalMillis().build();
     }
@@ -285,24 +396,27 @@ final class ExecutorWatchdog implements FineSampler {
     @Override
     public void close() {
       closed = true;
+      executor = null;
     }
 
     /** One check; false when the watch is released. */
     boolean check(long now) {
-      if (closed) {
+      Executor ex = executor;
+      if (closed || ex == null) {
         release(now, "closed");
-        return false;
-      }
-      Executor ex = ref.get();
-      if (ex == null) {
-        release(now, "collected");
         return false;
       }
       if (ex instanceof ExecutorService es && es.isShutdown()) {
         release(now, "shutdown");
         return false;
       }
+      if (!settle(probe, now) || !settle(spare, now)) {
+        return false;
+      }
       if (!probe.outstanding) {
+        if (probe.stage != IDLE) {
+          return true; // it ran inside execute(), which has not returned yet
+        }
         if (probe.queued) {
           probe.queued = false;
           long lag = probe.ranNanos - probe.submittedNanos;
@@ -314,17 +428,26 @@ final class ExecutorWatchdog implements FineSampler {
         if (spare.queued && !spare.outstanding) {
           spare.queued = false;
         }
+        if (spare.outstanding || spare.stage != IDLE) {
+          // the spare is still on its way (one submission in flight per watch): measure it next
+          Probe was = probe;
+          probe = spare;
+          spare = was;
+          return true;
+        }
         if (!submittedOnce || now - probe.submittedNanos >= probeIntervalNanos) {
           submittedOnce = true;
-          probe.submittedNanos = now;
           probe.outstanding = true;
-          return submit(ex, probe, now);
+          return request(probe, false, now);
         }
         return true;
       }
-      if (!probe.queued) {
+      if (probe.stage == PENDING && !probe.keepOrigin) {
+        return true; // not yet handed to execute(): its lag starts when it is
+      }
+      if (!probe.queued && probe.stage == IDLE) {
         // refused last time (saturated): retry; its lag keeps counting from the first attempt
-        if (!submit(ex, probe, now)) {
+        if (!request(probe, true, now)) {
           return false;
         }
       }
@@ -351,49 +474,67 @@ final class ExecutorWatchdog implements FineSampler {
           stalled(now, age, level);
         }
       }
-      if (episode.active() && age >= SPARE_AFTER_NANOS && !spare.outstanding && !spare.queued) {
-        spare.submittedNanos = now;
+      if (episode.active() && probe.queued && age >= SPARE_AFTER_NANOS && !spare.outstanding
+          && !spare.queued && spare.stage == IDLE) {
         spare.outstanding = true;
-        if (!submit(ex, spare, now)) {
+        if (!request(spare, false, now)) {
           return false;
         }
       }
       return true;
     }
 
-    /** Submits {@code p}; false when the watch had to be released. */
-    private boolean submit(Executor ex, Probe p, long now) {
-      try {
-        ex.execute(p);
-        p.queued = true;
+    /**
+     * Hands {@code p}'s submission to the submitter (never calls the executor on this thread),
+     * then applies its outcome if it is known already; false when the watch had to be released.
+     */
+    private boolean request(Probe p, boolean keepOrigin, long now) {
+      p.keepOrigin = keepOrigin;
+      p.stage = PENDING;
+      if (!submitter.offer(p.submission)) {
+        p.stage = IDLE; // not taken (closing): nothing was submitted
+        p.outstanding = false;
         return true;
-      } catch (RejectedExecutionException e) {
-        if (ex instanceof ExecutorService es && !es.isShutdown()) {
-          p.queued = false; // saturated: still outstanding, retried at the next check
+      }
+      return settle(p, now);
+    }
+
+    /** Applies a finished submission's outcome; false when the watch had to be released. */
+    private boolean settle(Probe p, long now) {
+      if (p.stage != DONE) {
+        return true;
+      }
+      p.stage = IDLE;
+      switch (p.outcome) {
+        case ACCEPTED -> p.queued = true;
+        case SATURATED -> {
+          p.queued = false; // still outstanding: retried at the next check
           if (p == spare) {
             p.outstanding = false;
           }
-          return true;
         }
-        release(now, "rejected");
-        return false;
-      } catch (RuntimeException | Error e) {
-        if (e instanceof VirtualMachineError vme) {
-          throw vme;
+        case REFUSED -> {
+          release(now, "rejected");
+          return false;
         }
-        log.warn(
-            "argos: executor \"{}\" threw {} on a probe; no longer watched",
-            SafeText.neutralise(name, 128),
-            e.toString());
-        release(now, "failed");
-        return false;
+        case FAILED -> {
+          release(now, "failed");
+          return false;
+        }
+        default -> { // SKIPPED: the watch was closed meanwhile
+          p.queued = false;
+          p.outstanding = false;
+        }
       }
+      return true;
     }
 
     private void stalled(long now, long ageNanos, Severity level) {
-      Thread t = null;
+      // blocked inside execute(): the thread making the call shows where the executor blocks
+      boolean inExecute = probe.stage == IN_EXECUTE;
+      Thread t = inExecute ? probe.submitter : null;
       WeakReference<Thread> last = lastThread;
-      if (last != null) {
+      if (!inExecute && last != null) {
         t = last.get();
       }
       String threadName = null;
@@ -417,13 +558,15 @@ final class ExecutorWatchdog implements FineSampler {
               .signal(level)
               .message(String.format(
                   Locale.ROOT,
-                  "executor %s has run no task for %.1f ms (threshold %d ms) and is still stuck; "
+                  "executor %s has %s for %.1f ms (threshold %d ms) and is still stuck; "
                       + "thread %s at %s",
-                  name, lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
+                  name, inExecute ? "been blocked in execute()" : "run no task", lagMs,
+                  TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
                   threadName == null ? "unknown" : threadName, top))
               .data(JvmStallSampler.lagData(
                   lagMs, thresholdNanos, true, threadName, stack, cause, gcMs))
               .data(DataKeys.THREAD_STATE, threadState)
+              .data(DataKeys.EXECUTE_BLOCKED, inExecute)
               .build());
     }
 
@@ -451,6 +594,7 @@ final class ExecutorWatchdog implements FineSampler {
         resolve(now, reason);
       }
       lastThread = null;
+      executor = null;
     }
   }
 

@@ -38,6 +38,13 @@ import org.jspecify.annotations.Nullable;
  * STARVED_PERIODS periods (and at least one second), it reports one argos:error per window:
  * a sampler thread that cannot get CPU is itself an anomaly, and the JVM stall detector can
  * only be as prompt as this thread.
+ *
+ * Liveness: that report comes from the sampler thread itself, so only once it runs again. The
+ * loop also stamps the clock's time on every iteration (lastProgressNanos) and names the sampler
+ * it is inside (currentSampler); SamplerLiveness reads both from its own thread, argos-liveness
+ * (one wake-up a second), and reports a thread that has stopped (a sampler that blocks, a thread
+ * that gets no CPU) while it is stopped. Samplers never call user code that may block: the
+ * executor watchdog hands execute() calls to its Prober.
  */
 @SuppressWarnings("NonAtomicVolatileUpdate") // counters have one writer; volatile only publishes
 final class SamplerEngine {
@@ -62,6 +69,14 @@ final class SamplerEngine {
   private volatile long lastLatenessNanos;
   private volatile long maxLatenessNanos;
   private long lastStarvedReport = Long.MIN_VALUE;
+  /** The clock's time at the loop's last iteration; read by the liveness check. */
+  private volatile long lastProgressNanos = Long.MIN_VALUE;
+  /** The last gap between two iterations of at least the liveness threshold. */
+  private volatile long lastLongGapNanos;
+  /** The sampler being run now, null between samplers; read by the liveness check. */
+  private volatile @Nullable Sampler current;
+  private final SamplerLiveness liveness;
+  private final long longGapNanos;
 
   SamplerEngine(Clock clock, long periodNanos, long windowNanos, SignalSink sink) {
     this.clock = clock;
@@ -69,6 +84,8 @@ final class SamplerEngine {
     this.windowNanos = windowNanos;
     this.sink = sink;
     this.lastSliceNanos = periodNanos;
+    this.liveness = new SamplerLiveness(this, clock, sink, periodNanos);
+    this.longGapNanos = SamplerLiveness.stuckAfterNanos(periodNanos);
   }
 
   void add(Sampler sampler) {
@@ -111,12 +128,14 @@ final class SamplerEngine {
     t.setDaemon(true);
     thread = t;
     t.start();
+    liveness.start();
   }
 
   private void loop() {
     long next = clock.nanoTime() + periodNanos;
     while (running) {
       long now = clock.nanoTime();
+      progress(now);
       long wait = next - now;
       if (wait > 0) {
         long fineSlice = sliceNanos();
@@ -144,6 +163,35 @@ final class SamplerEngine {
     }
   }
 
+  /** Stamps one iteration of the loop at {@code nowNanos}; the thread calls it, and so do tests. */
+  void progress(long nowNanos) {
+    long prev = lastProgressNanos;
+    if (prev != Long.MIN_VALUE && nowNanos - prev >= longGapNanos) {
+      lastLongGapNanos = nowNanos - prev;
+    }
+    lastProgressNanos = nowNanos;
+  }
+
+  long lastProgressNanos() {
+    return lastProgressNanos;
+  }
+
+  long lastLongGapNanos() {
+    return lastLongGapNanos;
+  }
+
+  @Nullable Sampler currentSampler() {
+    return current;
+  }
+
+  synchronized @Nullable Thread thread() {
+    return thread;
+  }
+
+  SamplerLiveness liveness() {
+    return liveness;
+  }
+
   /**
    * Runs every sampler once at {@code nowNanos} (counted in {@link #ticks()} before they run);
    * the thread calls it, and so do tests.
@@ -152,12 +200,14 @@ final class SamplerEngine {
     // counted first: whoever sees a signal of this tick also sees the tick counted
     ticks = ticks + 1; // single writer per engine: the sampler thread, or a test
     for (Sampler s : samplers) {
+      current = s;
       try {
         s.tick(nowNanos);
       } catch (Throwable t) {
         onFailure(s, t);
       }
     }
+    current = null;
   }
 
   /**
@@ -166,12 +216,14 @@ final class SamplerEngine {
    */
   void wakeOnce(long parkStartNanos, long dueNanos, long wakeNanos) {
     for (FineSampler f : fine) {
+      current = f;
       try {
         f.onWake(parkStartNanos, dueNanos, wakeNanos);
       } catch (Throwable t) {
         onFailure(f, t);
       }
     }
+    current = null;
   }
 
   private void onFailure(Sampler s, Throwable t) {
@@ -241,8 +293,13 @@ final class SamplerEngine {
     into.put("sampler.sliceMs", lastSliceNanos / 1e6);
   }
 
-  /** Stops the thread and waits for it up to {@code timeoutNanos}; idempotent. */
+  /**
+   * Stops the thread (and the liveness check's) and waits for it up to {@code timeoutNanos};
+   * idempotent. A sampler stuck in its tick would keep the thread (a daemon) until it returns;
+   * the built-in samplers call no code that can block.
+   */
   void stop(long timeoutNanos) {
+    liveness.stop(timeoutNanos);
     Thread t;
     synchronized (this) {
       running = false;

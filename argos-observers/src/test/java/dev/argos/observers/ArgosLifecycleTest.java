@@ -12,6 +12,8 @@ import dev.argos.core.SignalSink;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -110,6 +112,24 @@ class ArgosLifecycleTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> argos.snapshot().getLong("sampler.ticks", -1) > 0);
     } finally {
       agent.close();
+    }
+    assertThat(argosThreads()).isEmpty();
+  }
+
+  @Test
+  void watchingStartsTheProberAndCloseEndsEveryThread() {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    Argos argos = Argos.createArgos(fast().onAnomaly(s -> {}).build());
+    try {
+      argos.start();
+      assertThat(argosThreads()).contains(SamplerEngine.THREAD_NAME, SamplerLiveness.THREAD_NAME)
+          .doesNotContain(Prober.THREAD_NAME); // nothing watched: no prober thread
+      argos.watch("pool", pool);
+      // the first probe starts it, on the sampler's next check (a real thread: Awaitility)
+      await().atMost(Duration.ofSeconds(10)).until(() -> argosThreads().contains(Prober.THREAD_NAME));
+    } finally {
+      argos.close();
+      pool.shutdownNow();
     }
     assertThat(argosThreads()).isEmpty();
   }

@@ -191,7 +191,7 @@ class EpisodeSignalsTest {
   void jvmStallAndExecutorEpisodes() {
     GcMonitor gc = GcMonitor.manual();
     JvmStallSampler jvm = new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
-    ExecutorWatchdog dog = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS);
+    ExecutorWatchdog dog = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, ExecutorWatchdogTest.INLINE);
     ExecutorWatchdogTest.HandRun ex = new ExecutorWatchdogTest.HandRun();
     dog.watch("loop", ex);
     dog.check(clock.nanoTime());

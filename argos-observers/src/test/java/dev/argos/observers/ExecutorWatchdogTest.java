@@ -5,25 +5,66 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.ManualClock;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.Subscription;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The executor watchdog driven by a manual clock, hand-run executors and direct checks. */
+/**
+ * The executor watchdog driven by a manual clock, hand-run executors and direct checks; probe
+ * submissions run inline on the test's thread ({@link #INLINE}) unless a test hands them to a
+ * thread of its own.
+ */
 class ExecutorWatchdogTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /** Runs each submission at once on the checking thread (deterministic tests only). */
+  static final ProbeSubmitter INLINE =
+      new ProbeSubmitter() {
+        @Override
+        public boolean offer(Runnable job) {
+          job.run();
+          return true;
+        }
+
+        @Override
+        public void maintain(long nowNanos) {}
+
+        @Override
+        public void close(long joinNanos) {}
+      };
+
+  /** Keeps submissions until the test runs them, on a thread of its choice. */
+  static final class Deferred implements ProbeSubmitter {
+    final Queue<Runnable> jobs = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public boolean offer(Runnable job) {
+      jobs.add(job);
+      return true;
+    }
+
+    @Override
+    public void maintain(long nowNanos) {}
+
+    @Override
+    public void close(long joinNanos) {}
+  }
 
   private final ManualClock clock = Clock.manual();
   private final GcMonitor gc = GcMonitor.manual();
@@ -31,7 +72,7 @@ class ExecutorWatchdogTest {
   private final JvmStallSampler jvm =
       new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
   private final ExecutorWatchdog dog =
-      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS);
+      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, INLINE);
 
   /** An executor whose tasks run only when the test says so, on the test's thread. */
   static class HandRun extends AbstractExecutorService {
@@ -160,6 +201,50 @@ class ExecutorWatchdogTest {
   }
 
   @Test
+  void aProbeRunInsideExecuteByTheSubmittingThreadDoesNotNameThatThread() {
+    dog.watch("direct", Runnable::run); // runs the probe inside execute(), like CallerRunsPolicy
+    check();
+    advance(30);
+    assertThat(dog.threadKnown("direct")).isFalse();
+    assertThat(signals).isEmpty();
+  }
+
+  @Test
+  void aSpareStillOnItsWayWhenTheProbeRunsIsMeasuredNextAndNothingElseIsSubmitted() {
+    Deferred submitter = new Deferred();
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter);
+    HandRun ex = new HandRun();
+    d.watch("slow", ex);
+    d.check(clock.nanoTime());
+    submitter.jobs.poll().run(); // the probe is accepted, and then nothing runs
+    for (int i = 0; i < 101; i++) {
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    assertThat(firing()).hasSize(2); // WARNING, CRITICAL
+    assertThat(submitter.jobs).as("a spare probe after 1 s").hasSize(1);
+    ex.runAll(); // the first probe runs while the spare's submission still waits
+    clock.advanceMillis(10);
+    d.check(clock.nanoTime());
+    assertThat(resolved()).singleElement().satisfies(s -> assertThat(s.data()).containsEntry("how", "ran"));
+    for (int i = 0; i < 5; i++) {
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    assertThat(submitter.jobs).as("one submission in flight per watch").hasSize(1);
+    submitter.jobs.poll().run(); // the spare goes in now: it is the probe measured from here
+    clock.advanceMillis(30);
+    ex.runAll();
+    clock.advanceMillis(10);
+    d.check(clock.nanoTime());
+    assertThat(submitter.jobs).as("the next probe, once the spare ran").hasSize(1);
+    Map<String, Object> figures = new LinkedHashMap<>();
+    d.snapshot(figures);
+    assertThat(figures).containsEntry("lag.executor.slow.lagMs", 30.0);
+    assertThat(signals).hasSize(3);
+  }
+
+  @Test
   void queueingBehindOtherWorkIsLag() {
     HandRun ex = new HandRun();
     dog.watch("pool", ex);
@@ -281,28 +366,84 @@ class ExecutorWatchdogTest {
         .satisfies(s -> assertThat(s.data()).containsEntry("how", "shutdown"));
   }
 
-  private Subscription watchThrowaway() {
-    Executor ex =
-        new Executor() {
-          @Override
-          public void execute(Runnable r) {
-            r.run();
-          }
-        };
-    return dog.watch("dropped", ex);
+  /** Watches a capturing lambda only the watch refers to; returns a weak reference to it. */
+  private WeakReference<Executor> watchLambda(HandRun pool, Subscription[] handle) {
+    Executor lambda = r -> pool.execute(r);
+    handle[0] = dog.watch("lambda", lambda);
+    return new WeakReference<>(lambda);
   }
 
   @Test
-  void anExecutorTheApplicationDropsIsReleased() {
-    watchThrowaway();
-    check();
-    assertThat(dog.watchedCount()).isEqualTo(1);
-    // collection of the dropped executor is asynchronous to this test: poll with Awaitility
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
+  void aWatchHoldsItsExecutorUntilItsHandleIsClosed() {
+    HandRun pool = new HandRun();
+    Subscription[] handle = new Subscription[1];
+    WeakReference<Executor> lambda = watchLambda(pool, handle);
+    // a real collection has run once an unreachable object's weak reference is cleared (GC is
+    // asynchronous to this test: poll with Awaitility)
+    WeakReference<Object> control = new WeakReference<>(new Object());
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
       System.gc();
-      advance(10);
-      return dog.watchedCount() == 0;
+      return control.get() == null;
     });
+    assertThat(lambda.get()).isNotNull();
+    check();
+    pool.runAll();
+    advance(80); // nothing runs the next probe: still watched, so the stall is seen
+    assertThat(firing()).singleElement().extracting(Signal::key).isEqualTo("lambda");
+    handle[0].close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return lambda.get() == null;
+    });
+    check();
+    assertThat(dog.watchedCount()).isZero();
+    assertThat(resolved()).singleElement().satisfies(s -> assertThat(s.data()).containsEntry("how", "closed"));
+  }
+
+  @Test
+  void aBlockedExecuteIsAStallCountedFromTheCallAndAWaitingSubmissionIsNot() throws Exception {
+    Deferred submitter = new Deferred();
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter);
+    WatchdogIsolationTest.BlockingExecute ex = new WatchdogIsolationTest.BlockingExecute();
+    d.watch("bp", ex);
+    d.check(clock.nanoTime());
+    assertThat(submitter.jobs).hasSize(1);
+    for (int i = 0; i < 20; i++) { // 200 ms waiting for the submitter: not this executor's lag
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    assertThat(signals).isEmpty();
+    Thread t = new Thread(submitter.jobs.poll(), "test-submitter");
+    t.setDaemon(true);
+    t.start();
+    try {
+      assertThat(ex.entered.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int i = 0; i < 110; i++) { // 1.1 s inside execute(): past the spare probe's time
+        clock.advanceMillis(10);
+        jvm.onWake(clock.nanoTime() - 10 * MS, clock.nanoTime(), clock.nanoTime());
+        d.check(clock.nanoTime());
+        if (i == 5) {
+          assertThat(signals).singleElement().satisfies(s -> {
+            assertThat(s.key()).isEqualTo("bp");
+            assertThat(s.data()).containsEntry(DataKeys.IN_PROGRESS, true)
+                .containsEntry(DataKeys.CAUSE, "blocked").containsEntry(DataKeys.EXECUTE_BLOCKED, true)
+                .containsEntry(DataKeys.THREAD, "test-submitter");
+            assertThat((Double) s.data().get(DataKeys.LAG_MS)).isCloseTo(60.0, within(0.001));
+            @SuppressWarnings("unchecked")
+            List<String> stack = (List<String>) s.data().get(DataKeys.STACK);
+            assertThat(stack).anyMatch(f -> f.contains("BlockingExecute.execute"));
+          });
+        }
+      }
+      assertThat(submitter.jobs).as("one submission in flight per watch").isEmpty();
+      assertThat(firing()).hasSize(2); // WARNING, then CRITICAL at ten times the threshold
+    } finally {
+      ex.release.countDown();
+      t.join(10_000);
+    }
+    d.check(clock.nanoTime()); // execute() returned; it ran the probe on its way
+    assertThat(resolved()).singleElement().satisfies(s ->
+        assertThat(s.data()).containsEntry("how", "ran").containsEntry("durationMs", 1100.0));
   }
 
   @Test
@@ -325,10 +466,12 @@ class ExecutorWatchdogTest {
   @Test
   void argosWatchReturnsAHandleThatStopsWatching() {
     try (Argos argos = Argos.createArgos(ArgosConfig.builder().clock(clock).build())) {
-      HandRun ex = new HandRun();
+      WatchdogIsolationTest.Queueing ex = new WatchdogIsolationTest.Queueing();
       Subscription s = argos.watch("via-argos", ex);
       argos.engine().wakeOnce(0, 0, clock.nanoTime());
-      assertThat(ex.queue).hasSize(1);
+      // submitted on the argos-prober thread, not this one: wait for it (a real thread)
+      await().atMost(Duration.ofSeconds(10)).until(() -> ex.queue.size() == 1);
+      assertThat(SamplerEngineTest.threadNamed(Prober.THREAD_NAME)).isTrue();
       assertThat(argos.snapshot().figures()).containsKey("lag.executor.via-argos.lagMs")
           .containsKey("lag.jvm.p99Ms");
       s.close();

@@ -25,7 +25,7 @@ class WatchdogStopOrderTest {
   private final JvmStallSampler jvm =
       new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
   private final ExecutorWatchdog dog =
-      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS);
+      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, ExecutorWatchdogTest.INLINE);
 
   /** One wake-up of the sampler thread, handed to both samplers in the order asked. */
   private void wake(long parkStart, long due, long wakeAt, boolean watchdogFirst) {
