@@ -1,5 +1,6 @@
 package dev.argos.core;
 
+import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Throwables;
 import java.util.ArrayList;
 import java.util.List;

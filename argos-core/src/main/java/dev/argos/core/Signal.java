@@ -1,5 +1,6 @@
 package dev.argos.core;
 
+import dev.argos.core.internal.SafeText;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.MessageDigest;

@@ -2,6 +2,7 @@ package dev.argos.core;
 
 import dev.argos.core.internal.ErrorReporter;
 import dev.argos.core.internal.FloodWindows;
+import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Throwables;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.argos.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.argos.core.internal.SafeText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package dev.argos.examples;
 
 import dev.argos.core.DataKeys;
-import dev.argos.core.SafeText;
 import dev.argos.core.Signal;
+import dev.argos.core.internal.SafeText;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.ArrayList;

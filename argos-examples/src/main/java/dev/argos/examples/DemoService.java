@@ -8,7 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
-import dev.argos.core.SafeText;
+import dev.argos.core.internal.SafeText;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;

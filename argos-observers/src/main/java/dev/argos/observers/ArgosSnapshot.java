@@ -1,6 +1,6 @@
 package dev.argos.observers;
 
-import dev.argos.core.SafeText;
+import dev.argos.core.internal.SafeText;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -2,11 +2,11 @@ package dev.argos.observers;
 
 import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
-import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
 import dev.argos.core.Subscription;
+import dev.argos.core.internal.SafeText;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -175,7 +175,7 @@ final class ExecutorWatchdog implements FineSampler {
    * never throws for a full table (logs once and returns a no-op handle).
    */
   Subscription watch(String name, Executor executor) {
-    String capped = name.length() > MAX_NAME ? name.substring(0, MAX_NAME) : name;
+    String capped = SafeText.cap(name, MAX_NAME);
     Watch w = new Watch(capped, executor);
     synchronized (lock) {
       Watch[] old = watches;

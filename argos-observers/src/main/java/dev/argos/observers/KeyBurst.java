@@ -10,10 +10,10 @@ import static dev.argos.observers.BurstSampler.times;
 
 import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
-import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
+import dev.argos.core.internal.SafeText;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

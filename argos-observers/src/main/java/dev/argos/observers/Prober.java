@@ -1,7 +1,7 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
-import dev.argos.core.SafeText;
+import dev.argos.core.internal.SafeText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;

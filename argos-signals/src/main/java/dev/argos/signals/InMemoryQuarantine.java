@@ -1,9 +1,9 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
 import dev.argos.core.Quarantine;
-import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
@@ -252,7 +252,7 @@ public final class InMemoryQuarantine implements Quarantine {
     }
     String k = Signal.canonicalKey(key);
     Severity sev = severity == null ? Severity.WARNING : severity;
-    String why = reason == null ? "" : capReason(reason);
+    String why = reason == null ? "" : SafeText.cap(reason, MAX_REASON_LENGTH);
     synchronized (lock) {
       long now = clock.nanoTime();
       expire(now);
@@ -571,17 +571,6 @@ public final class InMemoryQuarantine implements Quarantine {
         + ": "
         + SafeText.neutralise(t.getMessage(), 200)
         + "; continuing";
-  }
-
-  private static String capReason(String reason) {
-    if (reason.length() <= MAX_REASON_LENGTH) {
-      return reason;
-    }
-    int end = MAX_REASON_LENGTH;
-    if (Character.isHighSurrogate(reason.charAt(end - 1))) {
-      end--;
-    }
-    return reason.substring(0, end);
   }
 
   private static long saturatedNanos(Duration d) {

@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.SafeText;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.SerializableString;
@@ -229,7 +230,7 @@ final class ProblemRecordCodec {
         h = null;
       }
     }
-    return h == null || h.isBlank() ? "unknown" : h.length() > 255 ? h.substring(0, 255) : h;
+    return h == null || h.isBlank() ? "unknown" : SafeText.cap(h, 255);
   }
 
   static long currentPid() {

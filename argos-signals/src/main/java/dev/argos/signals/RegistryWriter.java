@@ -2,10 +2,10 @@ package dev.argos.signals;
 
 import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
-import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
+import dev.argos.core.internal.SafeText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

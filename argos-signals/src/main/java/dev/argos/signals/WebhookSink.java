@@ -1,8 +1,8 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Settings;
 import dev.argos.core.Clock;
-import dev.argos.core.SafeText;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import java.io.IOException;

@@ -2,7 +2,6 @@ package dev.argos.core.internal;
 
 import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
-import dev.argos.core.SafeText;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import java.util.Iterator;

@@ -1,6 +1,5 @@
 package dev.argos.core.internal;
 
-import dev.argos.core.SafeText;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -1,4 +1,4 @@
-package dev.argos.core;
+package dev.argos.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

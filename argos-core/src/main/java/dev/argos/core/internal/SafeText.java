@@ -1,4 +1,4 @@
-package dev.argos.core;
+package dev.argos.core.internal;
 
 import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
@@ -9,6 +9,9 @@ import org.jspecify.annotations.Nullable;
  * escaped as {@code \n}, {@code \r}, {@code \t} or {@code \}{@code uXXXX}, and the result is
  * capped in length with a trailing {@code "..."}. A cut never splits an escape or a surrogate
  * pair, so the result is always well-formed UTF-16. No locale is involved.
+ *
+ * <p>Not API: see the package documentation. A {@code Signal}'s {@code toString()} is already safe
+ * to log.
  */
 public final class SafeText {
   /** What a cut text of {@link #neutralise} ends with. */
@@ -42,7 +45,7 @@ public final class SafeText {
    * Caps {@code text} at {@code maxLength} characters without escaping anything; a surrogate
    * pair that the cut would split is dropped whole, so the result may be one character shorter.
    */
-  static String cap(String text, int maxLength) {
+  public static String cap(String text, int maxLength) {
     if (text.length() <= maxLength) {
       return text;
     }
