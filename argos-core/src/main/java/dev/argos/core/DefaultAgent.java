@@ -49,10 +49,7 @@ final class DefaultAgent implements Agent {
       bus.reportError(
           "quarantineFailed",
           "quarantine",
-          "quarantine.publishTo threw "
-              + t.getClass().getName()
-              + ": "
-              + SafeText.neutralise(t.getMessage(), 200),
+          "quarantine.publishTo threw " + Throwables.describe(t, 200),
           t);
     }
     List<QuarantineHook> hooks =

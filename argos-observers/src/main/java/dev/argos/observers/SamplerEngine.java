@@ -1,9 +1,11 @@
 package dev.argos.observers;
 
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
+import dev.argos.core.internal.Throwables;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -262,9 +264,10 @@ final class SamplerEngine {
         Argos.signal(Signal.TYPE_ERROR, Severity.WARNING, clock)
             .key(subject)
             .message(message)
-            .data("kind", kind);
+            .data(DataKeys.KIND, kind);
     if (t != null) {
-      b.data("exception", t.getClass().getName()).data("exceptionMessage", String.valueOf(t.getMessage()));
+      b.data(DataKeys.EXCEPTION, t.getClass().getName())
+          .data(DataKeys.EXCEPTION_MESSAGE, Throwables.message(t, 1024));
     }
     sink.emit(b.build());
   }

@@ -38,7 +38,7 @@ class SamplerEngineTest {
     public void tick(long nowNanos) {
       ticks.add(nowNanos);
       if (fail) {
-        throw new IllegalStateException("sampler bug");
+        throw new IllegalStateException("sampler bug\n[main] WARN forged\u001b[2J");
       }
     }
   }
@@ -72,6 +72,11 @@ class SamplerEngineTest {
     assertThat(err.source()).isEqualTo("argos");
     assertThat(err.data()).containsEntry("kind", "samplerFailed")
         .containsEntry("exception", "java.lang.IllegalStateException");
+    // the message is neutralised like every other exception text Argos passes on
+    assertThat((String) err.data().get("exceptionMessage"))
+        .startsWith("sampler bug\\n[main] WARN forged")
+        .doesNotContain("\n")
+        .doesNotContain("\u001b");
   }
 
   @Test

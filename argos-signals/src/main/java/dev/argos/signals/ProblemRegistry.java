@@ -5,6 +5,7 @@ import dev.argos.core.DataKeys;
 import dev.argos.core.Signal;
 import dev.argos.core.SignalListener;
 import dev.argos.core.internal.SafeText;
+import dev.argos.core.internal.Throwables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -177,7 +178,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       append(ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app));
     } catch (RuntimeException e) {
       counters.fail();
-      log.warn("argos: problem registry could not record a signal: {}", safeDescription(e));
+      log.warn("argos: problem registry could not record a signal: {}", Throwables.describe(e, MAX_LOGGED_MESSAGE_CHARS));
     }
   }
 
@@ -190,24 +191,10 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
         resolverFailureReported = true;
         log.warn(
             "argos: problem registry action resolver threw (reported once): {}",
-            safeDescription(e));
+            Throwables.describe(e, MAX_LOGGED_MESSAGE_CHARS));
       }
       return Action.NONE;
     }
-  }
-
-  /**
-   * A throwable as one safe log argument: its class name and its message neutralised (control
-   * characters escaped, capped). A user callback's message is attacker text (it may hold a client
-   * key), so it is never logged verbatim, and the throwable itself, whose stack trace would print
-   * the raw message, is never passed to the logger.
-   */
-  private static String safeDescription(Throwable t) {
-    String type = SafeText.neutralise(t.getClass().getName(), MAX_LOGGED_MESSAGE_CHARS);
-    String message = t.getMessage();
-    return message == null
-        ? type
-        : type + ": " + SafeText.neutralise(message, MAX_LOGGED_MESSAGE_CHARS);
   }
 
   /** Appends one record; false when it was dropped (closed, low disk, I/O failure). */
@@ -217,7 +204,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
       line = ProblemRecordCodec.toLine(record);
     } catch (IOException e) {
       counters.fail();
-      log.warn("argos: problem registry could not serialise a record: {}", safeDescription(e));
+      log.warn("argos: problem registry could not serialise a record: {}", Throwables.describe(e, MAX_LOGGED_MESSAGE_CHARS));
       return false;
     }
     if (closed.get()) {
@@ -236,7 +223,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     try {
       sink.onSignal(report);
     } catch (RuntimeException e) {
-      log.warn("argos: problem registry error sink threw: {}", safeDescription(e));
+      log.warn("argos: problem registry error sink threw: {}", Throwables.describe(e, MAX_LOGGED_MESSAGE_CHARS));
     }
   }
 
