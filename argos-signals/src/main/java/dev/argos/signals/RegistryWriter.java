@@ -367,7 +367,11 @@ final class RegistryWriter {
               + " MiB usable, below the floor of "
               + minFreeBytes / (1024 * 1024)
               + " MiB";
-      log.warn("argos: {}", SafeText.neutralise(msg, 512));
+      if (errorTargets.isEmpty()) {
+        // with an error sink the report is logged once, by whoever receives it (the agent's
+        // ErrorReporter for agent::publish), not here as well
+        log.warn("argos: {}", SafeText.neutralise(msg, 512));
+      }
       return Signal.builder(Signal.TYPE_ERROR)
           .severity(Severity.WARNING)
           .source("argos")
