@@ -71,7 +71,7 @@ public final class Argos implements Observer {
     // JVM's collectors; a clock that moves only when told (a test's ManualClock) is driven by
     // whoever holds it: no thread, and GC events recorded by hand (Clock.movesByItself).
     this.ownsTime = config.clock().movesByItself();
-    this.gc = ownsTime ? GcMonitor.start() : GcMonitor.manual();
+    this.gc = ownsTime ? GcMonitor.forThisJvm() : GcMonitor.manual(); // listens from start()
     // the stall meter and the executor watchdog share one log of when the JVM was stopped
     StopLog stops = StopLog.create(config, gc);
     this.jvmStalls = JvmStallSampler.create(config, stops, this::fanOut);
@@ -152,6 +152,7 @@ public final class Argos implements Observer {
     }
     started = true;
     if (ownsTime) {
+      gc.startListening();
       engine.start();
     }
   }

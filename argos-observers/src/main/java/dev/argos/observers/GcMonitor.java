@@ -66,6 +66,8 @@ final class GcMonitor implements AutoCloseable {
   private final List<Runnable> cleanups = new ArrayList<>();
   private final boolean available;
   private final boolean manual;
+  private boolean listening;
+  private boolean closed;
 
   private GcMonitor(boolean available, boolean manual) {
     this.available = available;
@@ -77,23 +79,49 @@ final class GcMonitor implements AutoCloseable {
     return new GcMonitor(false, true);
   }
 
-  /** A monitor listening to this JVM's collectors; never throws. */
-  static GcMonitor start() {
+  /**
+   * A monitor of this JVM's collectors. It registers nothing until {@link #startListening()}, so
+   * an Argos that is created and never started leaves no listener on the platform's MXBeans (and
+   * nothing that they would keep alive). Never throws.
+   */
+  static GcMonitor forThisJvm() {
     try {
       Class.forName("com.sun.management.GarbageCollectionNotificationInfo");
     } catch (ClassNotFoundException | LinkageError e) {
       log.warn("argos: com.sun.management is missing; GC pauses and the live set are not observed");
       return new GcMonitor(false, false);
     }
-    GcMonitor m = new GcMonitor(true, false);
+    return new GcMonitor(true, false);
+  }
+
+  /** A monitor of this JVM's collectors that listens at once (tests). */
+  static GcMonitor start() {
+    GcMonitor m = forThisJvm();
+    m.startListening();
+    return m;
+  }
+
+  /**
+   * Registers the notification listeners, once; does nothing after {@link #close()}, for a manual
+   * monitor, or where notifications are unavailable. Never throws: a failure is logged and GC
+   * is then not observed.
+   */
+  synchronized void startListening() {
+    if (!available || listening || closed) {
+      return;
+    }
+    listening = true;
     try {
-      m.listen();
+      listen();
     } catch (RuntimeException | LinkageError e) {
       log.warn("argos: cannot listen to GC notifications; GC is not observed", e);
-      m.close();
-      return new GcMonitor(false, false);
+      removeListeners();
     }
-    return m;
+  }
+
+  /** Whether notification listeners are registered now. */
+  synchronized boolean listening() {
+    return listening && !cleanups.isEmpty();
   }
 
   private void listen() {
@@ -232,8 +260,14 @@ final class GcMonitor implements AutoCloseable {
     return !available && !manual;
   }
 
+  /** Removes the listeners; the monitor cannot listen again. Idempotent. */
   @Override
   public synchronized void close() {
+    closed = true;
+    removeListeners();
+  }
+
+  private void removeListeners() {
     for (Runnable r : cleanups) {
       r.run();
     }
