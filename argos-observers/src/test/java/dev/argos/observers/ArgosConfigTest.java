@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Every invalid setting of DESIGN §3 is refused when built, naming the setting and the value. */
+/** Every invalid setting listed in docs/configuration.md is refused when set, naming the setting and the value. */
 class ArgosConfigTest {
 
   @Test
