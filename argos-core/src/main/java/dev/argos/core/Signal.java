@@ -30,7 +30,9 @@ import org.jspecify.annotations.Nullable;
  * their units, on each type's page under {@code docs/signals/}, e.g. {@code
  * docs/signals/eventLoopLag.md}).
  *
- * <p>Bounds: keys are capped at {@value #MAX_KEY_LENGTH} characters, messages at {@value
+ * <p>Bounds: keys longer than {@value #MAX_KEY_LENGTH} characters become their fixed-length
+ * {@linkplain #canonicalKey(String) canonical form} (which the quarantine matches the full key
+ * by), messages are capped at {@value
  * #MAX_MESSAGE_LENGTH}, string values in data at {@value #MAX_DATA_STRING_LENGTH}. Data values
  * are normalised to JSON-friendly types: {@code String}, {@code Long}/{@code Integer}/other
  * numbers, {@code Double} (NaN and infinities become null), {@code Boolean}, null, lists and

@@ -22,9 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The built-in JVM watchdog: one daemon thread, {@code argos-sampler}, that ticks every
- * {@code sampleRate} and runs the samplers (event-loop lag and JVM stalls, heap and GC,
- * request bursts, resources), turning what it sees into {@link Signal}s.
+ * The built-in JVM watchdog: a daemon thread, {@code argos-sampler}, that ticks every {@code
+ * sampleRate} and runs the samplers (event-loop lag and JVM stalls, heap and GC, request bursts,
+ * resources), turning what it sees into {@link Signal}s. Two more daemon threads help it: {@code
+ * argos-liveness} (wakes once a second to report a sampler thread that stopped ticking) and, only
+ * while an executor is watched, {@code argos-prober} (submits the probes, so that an executor
+ * whose {@code execute()} blocks cannot stop the sampler).
  *
  * <p>Use it as an {@link Observer} of an {@link Agent} (the agent starts and closes it), or on
  * its own with {@link #start()}. Either way there is one bus: inside an agent the {@code
@@ -34,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: every method is safe from any thread. {@link #recordRequest()} and {@link
  * #recordRequest(String)} are the application's hot path: they read no clock, take no lock and
- * allocate nothing. No exception thrown inside Argos reaches the caller of a hot-path method.
+ * allocate nothing (except for a key longer than 1 024 characters, which is counted under its
+ * canonical form: one SHA-256 and one allocation). No exception thrown inside Argos reaches the
+ * caller of a hot-path method.
  */
 public final class Argos implements Observer {
   /** The {@link Signal#source()} of built-in signals. */
@@ -184,8 +189,10 @@ public final class Argos implements Observer {
 
   /**
    * Records one request from {@code key} (a client address, user or API key). Hot path: no
-   * clock read, no lock, no allocation for a key already in hand; a null key counts as {@link
-   * #recordRequest()}.
+   * clock read, no lock, no allocation for a key already in hand of up to 1 024 characters (a
+   * longer key is counted under its {@linkplain Signal#canonicalKey(String) canonical form}, the
+   * one its signal and the quarantine use: one SHA-256 and one allocation); a null key counts as
+   * {@link #recordRequest()}.
    */
   public void recordRequest(@Nullable String key) {
     requests.record(key);

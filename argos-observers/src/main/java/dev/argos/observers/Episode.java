@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  *
  * One condition of one detector (a type, a key and, for some, a reason), edge-triggered: the
  * detector says WHEN its condition holds or is calm at each check; this type says HOW that
- * becomes signals, the same way for every built-in detector (DESIGN §7):
+ * becomes signals, the same way for every built-in detector (docs/lifecycle.md, "Episodes"):
  *
  *   idle --hold--> running (signal: fired)
  *   running --hold at a higher severity--> running (signal: escalated; never steps down)

@@ -1,6 +1,7 @@
 package dev.argos.signals;
 
 import dev.argos.core.Severity;
+import dev.argos.core.internal.SafeText;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -55,5 +56,35 @@ public record ProblemRecord(
   /** True when this record ends an episode ({@code data.state = "resolved"}). */
   public boolean isResolved() {
     return dev.argos.core.Signal.STATE_RESOLVED.equals(data.get(dev.argos.core.Signal.DATA_STATE));
+  }
+
+  /**
+   * One line, safe to log: the key, message, action and host come from the file (client keys are
+   * attacker text), so control characters are escaped and long values cut. The data map is left
+   * out; read it from {@link #data()}.
+   */
+  @Override
+  public String toString() {
+    return "ProblemRecord["
+        + ts
+        + " "
+        + severity
+        + " "
+        + SafeText.neutralise(type, 64)
+        + (key == null ? "" : " key=\"" + SafeText.neutralise(key, 128) + "\"")
+        + ": "
+        + SafeText.neutralise(message, 256)
+        + " problemKey="
+        + SafeText.neutralise(problemKey, 96)
+        + " action="
+        + SafeText.neutralise(actionTaken, 64)
+        + (actionResult == null ? "" : "/" + SafeText.neutralise(actionResult, 128))
+        + " host="
+        + SafeText.neutralise(host, 64)
+        + " pid="
+        + pid
+        + " app="
+        + SafeText.neutralise(app, 64)
+        + "]";
   }
 }

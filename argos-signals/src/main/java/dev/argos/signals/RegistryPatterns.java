@@ -1,5 +1,6 @@
 package dev.argos.signals;
 
+import dev.argos.core.internal.SafeText;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -66,8 +67,8 @@ public final class RegistryPatterns {
    * @param kind {@link #RECURRING_PROBLEM}, {@link #SAME_HOUR}, {@link #RISING_TREND} or {@link
    *     #RECURRING_KEY}
    * @param subject the problem key, type or key the finding is about
-   * @param summary one sentence for a person (untrusted text from keys is in it: neutralise before
-   *     logging)
+   * @param summary one sentence for a person (untrusted text from keys is in it: log the finding
+   *     itself, whose {@link #toString()} is safe, rather than this text alone)
    * @param count how many records the finding rests on (its sort key)
    * @param evidence JSON-friendly details: counts, days, timestamps
    */
@@ -79,6 +80,20 @@ public final class RegistryPatterns {
       Objects.requireNonNull(subject, "subject");
       Objects.requireNonNull(summary, "summary");
       evidence = Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+    }
+
+    /** One line, safe to log: control characters escaped and long values cut; no evidence. */
+    @Override
+    public String toString() {
+      return "Finding["
+          + SafeText.neutralise(kind, 32)
+          + " "
+          + SafeText.neutralise(subject, 128)
+          + " x"
+          + count
+          + ": "
+          + SafeText.neutralise(summary, 256)
+          + "]";
     }
   }
 

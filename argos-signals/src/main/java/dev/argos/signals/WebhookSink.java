@@ -839,6 +839,9 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
      * checked when set, so nothing set here can make every delivery fail later.
      *
      * @throws java.io.UncheckedIOException if the fallback file cannot be opened
+     * @throws IllegalStateException if the fallback file is open for writing in another process,
+     *     or in this JVM with other writer settings (one writer per file, see {@link
+     *     ProblemRegistry})
      */
     public WebhookSink build() {
       Path p = fallbackPath;
