@@ -66,11 +66,12 @@ import org.jspecify.annotations.Nullable;
  *
  * Bounds. Everything is allocated in the constructor: 2 x 65 536 char cells (256 KiB), WATCH x
  * S longs, 16 x S longs, WATCH ints, CANDIDATES + WATCH references. A key longer than
- * MAX_KEY_LENGTH is counted under its canonical form (Signal.canonicalKey: a fixed-length prefix
- * + SHA-256 of the whole key, the form the quarantine matches too), so a flooder cannot hide
- * behind a long key, and the references held here pin at most (CANDIDATES + WATCH) x
- * MAX_KEY_LENGTH characters of client keys whatever the number of distinct keys. That costs one
- * SHA-256 and one allocation per request with such a key: the sender pays more to send it.
+ * Signal.MAX_KEY_LENGTH (256) is counted under its canonical form (Signal.canonicalKey: a
+ * fixed-length prefix + SHA-256 of the whole key, the form its signal and the quarantine use), so
+ * a flooder can neither hide behind a long key nor split its rate between a key and its canonical
+ * form, and the references held here pin at most (CANDIDATES + WATCH) x 256 characters of client
+ * keys whatever the number of distinct keys. That costs one SHA-256 and one allocation per
+ * request with such a key: the sender pays more to send it.
  *
  * Threads. record(..) from any thread, total() from any thread (snapshots); every other method
  * from the sampler thread only.
@@ -80,8 +81,6 @@ final class RequestRecorder {
   static final int GEN_CELLS = 65_536;
   static final int CANDIDATES = 512;
   static final int WATCH = 256;
-  /** Longest key that can be nominated (and named in a signal). */
-  static final int MAX_KEY_LENGTH = 1024;
 
   private static final VarHandle CELL = MethodHandles.arrayElementVarHandle(char[].class);
   private static final VarHandle COUNT = MethodHandles.arrayElementVarHandle(long[].class);
@@ -154,9 +153,11 @@ final class RequestRecorder {
     try {
       if (key == null) {
         total.increment();
-      } else if (key.length() <= MAX_KEY_LENGTH) {
+      } else if (key.length() <= Signal.MAX_KEY_LENGTH) {
         recordKey(key);
       } else {
+        // counted under the one form its signal and the quarantine use, so that K and
+        // canonicalKey(K) are one key here too (a flooder alternating them cannot halve its rate)
         recordKey(Signal.canonicalKey(key));
       }
     } catch (Throwable ignored) {

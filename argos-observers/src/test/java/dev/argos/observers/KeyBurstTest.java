@@ -227,7 +227,7 @@ class KeyBurstTest {
   void untrustedKeysAreNamedByTheirCanonicalFormAndNeutralisedInTheMessage() {
     BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
     String evil = "evil\n\u202eINFO forged" + "x".repeat(400);
-    String tooLong = "y".repeat(RequestRecorder.MAX_KEY_LENGTH + 1);
+    String tooLong = "y".repeat(2_000);
     String[] keys = normalKeys(100);
     Random r = new Random(5);
     h.each(12, t -> {
