@@ -89,8 +89,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The endpoint's URI often is a secret (user-info, a Slack-style {@code /services/T000/B000/XXXX}
  * path, a token in the query). It never appears in a log line, an exception message or {@link
- * #toString()}: those show {@code scheme://host[:port]/first-segment/...} without user-info, the
- * rest of the path or the query. Header values and response bodies are never logged. Headers are
+ * #toString()}: those show {@code scheme://host[:port]/...} without user-info, path (even one
+ * segment can be a token) or query. Header values and response bodies are never logged. Headers are
  * checked when set: a control character, a restricted name ({@code Host}, {@code Connection},
  * {@code Content-Length}, {@code Expect}, {@code Upgrade}, anything {@code java.net.http} refuses) or
  * a header the sink sets itself is an {@link IllegalArgumentException} naming the header, never
@@ -493,8 +493,9 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
   }
 
   /**
-   * {@code uri} without its secrets: {@code scheme://host[:port]/first-segment/...}; no user-info,
-   * no path beyond the first segment, no query ({@code ?...}) or fragment. Neutralised.
+   * {@code uri} without its secrets: {@code scheme://host[:port]/...}; no user-info, no path (a
+   * path can be the secret, even a single segment: {@code https://hook.example/<token>}), no query
+   * ({@code ?...}) or fragment. Neutralised.
    */
   static String redact(URI uri) {
     StringBuilder sb = new StringBuilder();
@@ -512,18 +513,9 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
       sb.append(':').append(uri.getPort());
     }
     String path = uri.getRawPath();
-    if (path != null && !path.isEmpty()) {
-      int second = path.indexOf('/', 1);
-      if (second < 0) {
-        sb.append(path);
-      } else {
-        sb.append(path, 0, second + 1);
-        if (second + 1 < path.length()) {
-          sb.append("...");
-        }
-      }
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      sb.append("/...");
+    } else if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       sb.append("?...");
     }
     return SafeText.neutralise(sb.toString(), 256);
@@ -535,12 +527,14 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     out.add(uri.toString());
     out.add(uri.toASCIIString());
     String path = uri.getRawPath();
-    if (path != null && path.indexOf('/', 1) > 0) {
-      out.add(path.substring(path.indexOf('/', 1)));
+    if (path != null && path.length() > 1) {
+      out.add(path);
+      out.add(path.substring(1)); // a single-segment token without its slash
     }
     String decoded = uri.getPath();
-    if (decoded != null && decoded.indexOf('/', 1) > 0) {
-      out.add(decoded.substring(decoded.indexOf('/', 1)));
+    if (decoded != null && decoded.length() > 1) {
+      out.add(decoded);
+      out.add(decoded.substring(1));
     }
     out.add(uri.getRawUserInfo());
     out.add(uri.getUserInfo());

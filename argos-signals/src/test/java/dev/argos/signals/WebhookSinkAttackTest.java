@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,19 +149,19 @@ class WebhookSinkAttackTest {
     assertThat(lines).hasSizeGreaterThanOrEqualTo(3);
     assertThat(lines).anyMatch(l -> l.contains("rejected a signal with HTTP 401"));
     assertThat(lines).anyMatch(l -> l.contains("unreachable after 3 attempts (last: HTTP 500)"));
-    assertThat(lines).allMatch(l -> l.contains("http://127.0.0.1:" + port + "/services/..."));
+    assertThat(lines).allMatch(l -> l.contains("http://127.0.0.1:" + port + "/..."));
     assertThat(String.join("\n", lines))
         .doesNotContain("SECRET")
         .doesNotContain("pa55word")
         .doesNotContain("bot:")
         .doesNotContain("token=");
-    assertThat(sink.toString()).isEqualTo("WebhookSink[http://127.0.0.1:" + port + "/services/...?...]");
+    assertThat(sink.toString()).isEqualTo("WebhookSink[http://127.0.0.1:" + port + "/...]");
 
     // exceptions: a bad scheme, a host Java cannot parse
     assertThatThrownBy(
             () -> WebhookSink.builder(URI.create("ftp://bot:pa55wordSECRET@x/services/" + SECRET_PATH)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("ftp://x/services/...")
+        .hasMessageContaining("ftp://x/...")
         .hasMessageNotContaining("SECRET");
     assertThatThrownBy(
             () -> WebhookSink.builder(URI.create("http://bot:pa55wordSECRET@bad_host/" + SECRET_PATH)))
@@ -170,13 +171,27 @@ class WebhookSinkAttackTest {
   }
 
   @Test
-  void redactKeepsSchemeHostPortAndTheFirstPathSegment() {
+  void redactKeepsSchemeHostAndPortOnly() {
     assertThat(WebhookSink.redact(URI.create("https://hooks.slack.com/services/T000/B000/XXXX")))
-        .isEqualTo("https://hooks.slack.com/services/...");
+        .isEqualTo("https://hooks.slack.com/...");
     assertThat(WebhookSink.redact(URI.create("https://u:p@alerts.example:8443/argos?key=abc")))
-        .isEqualTo("https://alerts.example:8443/argos?...");
+        .isEqualTo("https://alerts.example:8443/...");
+    assertThat(WebhookSink.redact(URI.create("https://alerts.example?key=abc")))
+        .isEqualTo("https://alerts.example?...");
     assertThat(WebhookSink.redact(URI.create("http://alerts.example"))).isEqualTo("http://alerts.example");
-    assertThat(WebhookSink.redact(URI.create("http://alerts.example/a/"))).isEqualTo("http://alerts.example/a/");
+    assertThat(WebhookSink.redact(URI.create("http://alerts.example/"))).isEqualTo("http://alerts.example");
+  }
+
+  /** A token that is the only path segment (catch-hook services) is a secret too. */
+  @Test
+  void aSecretThatIsTheOnlyPathSegmentIsNeverShown() throws Exception {
+    String token = "k3x9w2q8v7b6n5m4l3j2h1g0f9d8s7a6";
+    URI uri = URI.create("https://hook.example/" + token);
+    assertThat(WebhookSink.redact(uri)).doesNotContain(token);
+    try (WebhookSink sink =
+        WebhookSink.builder(uri).fallback(Files.createTempFile("wh", ".log")).build()) {
+      assertThat(sink.toString()).doesNotContain(token);
+    }
   }
 
   // ---- §2.3 headers ----

@@ -333,7 +333,7 @@ class WebhookSinkTest {
     URI uri = URI.create("http://127.0.0.1:1/x");
     assertThatThrownBy(() -> WebhookSink.builder(URI.create("ftp://x/y")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("ftp://x/y");
+        .hasMessageContaining("ftp://x/...");
     assertThatThrownBy(() -> WebhookSink.builder(uri).attempts(0)).hasMessageContaining("attempts");
     assertThatThrownBy(() -> WebhookSink.builder(uri).requestTimeout(Duration.ZERO))
         .hasMessageContaining("requestTimeout must be in [PT0.001S, PT5M] but was PT0S");
