@@ -7,6 +7,7 @@ import dev.argos.core.Signal;
 import dev.argos.core.SignalSink;
 import dev.argos.core.Subscription;
 import dev.argos.core.internal.SafeText;
+import dev.argos.core.internal.Throwables;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -330,22 +331,31 @@ final class ExecutorWatchdog implements FineSampler {
       }
       submitter = Thread.currentThread();
       stage = IN_EXECUTE;
-      int result;
+      int result = FAILED;
       try {
         ex.execute(this);
         result = ACCEPTED;
       } catch (RejectedExecutionException e) {
-        result = ex instanceof ExecutorService es && !es.isShutdown() ? SATURATED : REFUSED;
+        result = REFUSED;
+        try {
+          if (ex instanceof ExecutorService es && !es.isShutdown()) {
+            result = SATURATED;
+          }
+        } catch (Throwable isShutdownThrew) {
+          // an executor whose isShutdown() throws is refusing for good
+        }
       } catch (Throwable e) {
-        result = FAILED;
+        // user code: its exception (and even its getMessage()) may throw or hold attacker text
         log.warn(
             "argos: executor \"{}\" threw {} on a probe; no longer watched",
             watch.safeName,
-            SafeText.neutralise(e.toString(), 512));
+            Throwables.describe(e));
+      } finally {
+        // whatever happened above, the submission is over: never left IN_EXECUTE
+        submitter = null;
+        outcome = result;
+        stage = DONE;
       }
-      submitter = null;
-      outcome = result;
-      stage = DONE;
     }
 
     @Override

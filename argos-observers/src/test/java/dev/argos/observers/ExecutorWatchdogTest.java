@@ -33,12 +33,19 @@ import org.junit.jupiter.api.Test;
 class ExecutorWatchdogTest {
   private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
-  /** Runs each submission at once on the checking thread (deterministic tests only). */
+  /**
+   * Runs each submission at once on the checking thread (deterministic tests only), swallowing
+   * what a job throws as the prober's thread does.
+   */
   static final ProbeSubmitter INLINE =
       new ProbeSubmitter() {
         @Override
         public boolean offer(Runnable job) {
-          job.run();
+          try {
+            job.run();
+          } catch (RuntimeException e) {
+            // as Prober: jobs report their own outcome; one that throws is a bug
+          }
           return true;
         }
 
@@ -364,6 +371,65 @@ class ExecutorWatchdogTest {
     assertThat(resolved()).extracting(Signal::key).containsExactlyInAnyOrder("down", "stuck", "closed", "kept");
     assertThat(resolved()).filteredOn(s -> "stuck".equals(s.key())).singleElement()
         .satisfies(s -> assertThat(s.data()).containsEntry("how", "shutdown"));
+  }
+
+  /** An exception whose getMessage() and toString() throw: user code may hand Argos anything. */
+  static final class Unprintable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getMessage() {
+      throw new IllegalStateException("getMessage");
+    }
+
+    @Override
+    public String toString() {
+      throw new IllegalStateException("toString");
+    }
+  }
+
+  /** An executor that refuses work and whose isShutdown() throws. */
+  static final class BrokenPool extends java.util.concurrent.AbstractExecutorService {
+    @Override
+    public void execute(Runnable r) {
+      throw new RejectedExecutionException("full");
+    }
+
+    @Override
+    public boolean isShutdown() {
+      throw new IllegalStateException("isShutdown");
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public void shutdown() {}
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean awaitTermination(long t, java.util.concurrent.TimeUnit u) {
+      return false;
+    }
+  }
+
+  /** Before the fix the submission was left "in execute()" and reported as a stall forever. */
+  @Test
+  void anExecuteThatThrowsSomethingUnprintableIsReleasedNotReportedAsBlocked() {
+    dog.watch("hostile", r -> {
+      throw new Unprintable();
+    });
+    dog.watch("broken", new BrokenPool());
+    check();
+    advance(600);
+    assertThat(dog.watchedCount()).isZero();
+    assertThat(signals).noneMatch(s -> "hostile".equals(s.key()) || "broken".equals(s.key()));
   }
 
   /** Watches a capturing lambda only the watch refers to; returns a weak reference to it. */
