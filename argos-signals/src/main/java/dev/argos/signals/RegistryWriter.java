@@ -165,6 +165,9 @@ final class RegistryWriter {
     synchronized (OPEN) {
       RegistryWriter w = OPEN.get(key);
       if (w == null) {
+        w = openUnderAnotherName(key);
+      }
+      if (w == null) {
         w =
             new RegistryWriter(
                 key, settings, clock, freeSpace != null ? freeSpace : new FileStoreSpace());
@@ -196,7 +199,30 @@ final class RegistryWriter {
         + s.syncEachLine();
   }
 
-  /** The directory resolved through links (created if missing), plus the file name. */
+  /**
+   * The open writer whose file {@code key} is under another name (a hard link), or null. Called
+   * under OPEN, at open time only: one look at each open registry of this JVM.
+   */
+  private static @Nullable RegistryWriter openUnderAnotherName(Path key) {
+    if (!Files.exists(key)) {
+      return null;
+    }
+    for (RegistryWriter w : OPEN.values()) {
+      try {
+        if (Files.isSameFile(w.path, key)) {
+          return w;
+        }
+      } catch (IOException | RuntimeException e) {
+        // that writer's file is gone or unreadable now: not this file
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The file resolved through links: the directory (created if missing) and, when the file exists,
+   * the file itself (a symbolic link to a registry file is that file), plus the file name.
+   */
   private static Path canonical(Path requested) {
     Path abs = requested.toAbsolutePath();
     Path name = abs.getFileName();
@@ -210,7 +236,7 @@ final class RegistryWriter {
       if (Files.isDirectory(key)) {
         throw new IOException(key + " is a directory");
       }
-      return key;
+      return Files.exists(key) ? key.toRealPath() : key;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open problem registry " + requested, e);
     }

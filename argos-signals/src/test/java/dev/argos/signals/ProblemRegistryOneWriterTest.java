@@ -139,6 +139,29 @@ class ProblemRegistryOneWriterTest {
     }
   }
 
+  /** A symbolic or hard link to an open registry file is that file: one writer, not two. */
+  @Test
+  void aLinkToAnOpenFileSharesItsWriter() throws Exception {
+    Path file = dir.resolve("p.jsonl");
+    try (ProblemRegistry a = ProblemRegistry.builder(file).maxFileBytes(4096).open()) {
+      a.onSignal(ProblemRegistryTest.signal(0));
+      Path sym = Files.createSymbolicLink(dir.resolve("sym.jsonl"), file);
+      Path hard = Files.createLink(dir.resolve("hard.jsonl"), file);
+      for (Path other : List.of(sym, hard)) {
+        // shared: so a second open asking for other writer settings is refused
+        assertThatThrownBy(() -> ProblemRegistry.builder(other).maxFileBytes(8192).open())
+            .as(other.toString())
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("already open in this JVM");
+        try (ProblemRegistry b = ProblemRegistry.builder(other).maxFileBytes(4096).open()) {
+          b.onSignal(ProblemRegistryTest.signal(1));
+        }
+      }
+      a.onSignal(ProblemRegistryTest.signal(2));
+    }
+    assertThat(ProblemRegistry.read(file)).hasSize(4);
+  }
+
   @Test
   void anotherProcessCannotWriteWhileTheFileIsOpen() throws Exception {
     Path file = dir.resolve("p.jsonl");
