@@ -322,10 +322,12 @@ final class SignalBus {
     if (slot.admitted()) {
       return true;
     }
+    // one subject for every flood-guard report, whatever the type: a flood of many types is one
+    // report per interval (the others counted in it), never a budget-eating report per type that
+    // would crowd out Argos's other faults
+    String subject = "flood";
     String message;
-    String subject;
     if (slot.shared()) {
-      subject = "flood:<other types>";
       message =
           "flood guard: signal types beyond the first "
               + MAX_FLOOD_TYPES
@@ -335,7 +337,6 @@ final class SignalBus {
               + slot.droppedTotal()
               + " dropped so far";
     } else {
-      subject = "flood:" + type;
       message =
           "flood guard: more than "
               + floodLimit

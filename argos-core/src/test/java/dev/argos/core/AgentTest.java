@@ -493,6 +493,52 @@ class AgentTest {
     assertThat(next.message()).contains("other types").contains("1999 dropped");
   }
 
+  /**
+   * Many types over their own limit are one flood-guard report per interval, so the reporter's
+   * budget is left for Argos's other faults (before: one report per type, 100 of them, and the
+   * listener's failure was never reported).
+   */
+  @Test
+  void floodReportsOfManyTypesAreOneReportAndLeaveRoomForOtherFaults() throws Exception {
+    ManualClock clock = Clock.manual();
+    TestObserver obs = new TestObserver("o");
+    Agent agent =
+        agent(
+            AgentConfig.builder()
+                .observer(obs)
+                .clock(clock)
+                .floodLimitPerMinute(1)
+                .signalQueueCapacity(8192)
+                .listenerQueueCapacity(8192));
+    BlockingQueue<Signal> all = new LinkedBlockingQueue<>();
+    BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+    agent.on(Agent.TOPIC_SIGNAL, all::add);
+    agent.on(Agent.TOPIC_ERROR, errors::add);
+    for (int round = 0; round < 2; round++) {
+      for (int t = 0; t < 200; t++) {
+        obs.emit(signal("type" + t, round)); // the second of each type is over its limit
+      }
+    }
+    for (int i = 0; i < 200; i++) {
+      take(all);
+    }
+    agent.on(
+        Agent.TOPIC_SIGNAL,
+        s -> {
+          if (s.type().equals("victim")) {
+            throw new IllegalStateException("the one real fault");
+          }
+        });
+    obs.emit(signal("victim", 0));
+    List<Signal> got = new ArrayList<>();
+    while (got.stream().noneMatch(e -> "listenerFailed".equals(e.data().get("kind")))) {
+      got.add(take(errors));
+    }
+    assertThat(got.stream().filter(e -> "floodGuard".equals(e.data().get("kind"))))
+        .as("200 types over their limit: one report in the interval")
+        .hasSize(1);
+  }
+
   // ---- issue 11 §2.9: an observer whose close() hangs ----
 
   @Test
