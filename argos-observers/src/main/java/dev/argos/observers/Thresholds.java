@@ -131,9 +131,14 @@ public final class Thresholds {
 
     private Builder() {}
 
-    /** Lag beyond which an executor or the JVM is late: positive, at most 1 h, default 50 ms. */
+    /**
+     * Lag beyond which an executor or the JVM is late: 1 ms to 1 h, default 50 ms. Below 1 ms
+     * every scheduling hiccup of a healthy JVM would be a stall (a 1 ns threshold made thousands
+     * of signals a second).
+     */
     public Builder eventLoopLag(Duration lag) {
-      this.eventLoopLag = Settings.positive("eventLoopLag", lag, MAX_EVENT_LOOP_LAG);
+      this.eventLoopLag =
+          Settings.within("eventLoopLag", lag, Duration.ofMillis(1), MAX_EVENT_LOOP_LAG);
       return this;
     }
 

@@ -54,6 +54,8 @@ class ArgosConfigTest {
   @Test
   void invalidThresholdsAreRefused() {
     thresholdRefused(b -> b.eventLoopLag(Duration.ZERO), "eventLoopLag", "PT0S");
+    thresholdRefused(b -> b.eventLoopLag(Duration.ofNanos(1)), "eventLoopLag", "PT0.000000001S");
+    thresholdRefused(b -> b.eventLoopLag(Duration.ofMillis(1).minusNanos(1)), "eventLoopLag", "PT0.000999999S");
     thresholdRefused(b -> b.eventLoopLag(Duration.ofMillis(-1)), "eventLoopLag", "PT-0.001S");
     for (String name : new String[] {"memoryGrowth", "heapUsageAfterGc", "gcOverhead", "fileHandleUsage", "threadUsage"}) {
       for (double bad : new double[] {0, -0.1, 1.5, Double.NaN, Double.POSITIVE_INFINITY}) {
