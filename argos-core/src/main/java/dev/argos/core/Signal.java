@@ -392,7 +392,8 @@ public final class Signal {
   private static @Nullable Object normalise(@Nullable Object v, int depth) {
     try {
       return normaliseValue(v, depth);
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (Throwable e) { // user objects: an Error or a sneaky checked exception too
+      rethrowIfFatal(e);
       return "<value threw " + className(e) + ">";
     }
   }
@@ -456,8 +457,16 @@ public final class Signal {
   private static String text(@Nullable Object v) {
     try {
       return String.valueOf(v);
-    } catch (RuntimeException | StackOverflowError e) {
+    } catch (Throwable e) {
+      rethrowIfFatal(e);
       return "<toString threw " + className(e) + ">";
+    }
+  }
+
+  /** The JVM's own distress (out of memory, internal error) is not a value's fault: let it go. */
+  private static void rethrowIfFatal(Throwable e) {
+    if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+      throw (VirtualMachineError) e;
     }
   }
 

@@ -176,7 +176,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
   public void onSignal(Signal signal) {
     try {
       append(ProblemRecordCodec.fromSignal(signal, resolve(signal), host, pid, app));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // a listener never throws
       counters.fail();
       log.warn("argos: problem registry could not record a signal: {}", Throwables.describe(e, MAX_LOGGED_MESSAGE_CHARS));
     }
@@ -186,7 +186,7 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     try {
       Action a = resolver.resolve(signal);
       return a != null ? a : Action.NONE;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // user code: an Error or a sneaky checked exception too
       if (!resolverFailureReported) {
         resolverFailureReported = true;
         log.warn(

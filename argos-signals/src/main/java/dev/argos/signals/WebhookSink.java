@@ -289,7 +289,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
         }
       }
       fallBack(signal, record, outcome == Outcome.CLOSED ? "the sink closed" : "not delivered");
-    } catch (IOException | RuntimeException e) {
+    } catch (Throwable e) { // user code runs in here (resolver, clock): an Error too
       // whatever failed after build(), the signal still reaches the fallback
       fallBack(signal, record, "the sink failed: " + scrub(e));
     }
@@ -299,7 +299,7 @@ public final class WebhookSink implements SignalListener, AutoCloseable {
     try {
       ProblemRegistry.Action a = resolver.resolve(signal);
       return a != null ? a : ProblemRegistry.Action.NONE;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // user code: an Error or a sneaky checked exception too
       return ProblemRegistry.Action.NONE;
     }
   }
