@@ -102,6 +102,7 @@ public final class InMemoryQuarantine implements Quarantine {
   private static final int MAX_NESTED = 10_000;
 
   private final int maxKeys;
+  private final int auditCapacity;
   private final long ttlNanos;
   private final int repeatOffenderThreshold;
   private final Set<String> allowlist;
@@ -113,7 +114,11 @@ public final class InMemoryQuarantine implements Quarantine {
   private final Object lock = new Object();
   // ---- guarded by lock ----
   private final OffenceHistory offences;
-  private final AuditChain chain;
+  /**
+   * Created at the first change: AuditRecord's class brings Jackson (its JSON form), which a
+   * quarantine that never changes (or writes no JSON) should not load at start-up.
+   */
+  private @Nullable AuditChain chain;
   private ArrayList<Change> batch = new ArrayList<>();
   private boolean delivering;
   private long quarantinedCount;
@@ -147,7 +152,7 @@ public final class InMemoryQuarantine implements Quarantine {
             saturatedNanos(b.reoffendWindow),
             saturatedNanos(b.offenceWindow),
             saturatedNanos(b.maxTtl));
-    this.chain = new AuditChain(b.auditCapacity);
+    this.auditCapacity = b.auditCapacity;
   }
 
   // ---- the hot path ----
@@ -356,14 +361,14 @@ public final class InMemoryQuarantine implements Quarantine {
    */
   public List<AuditRecord> auditRecords() {
     synchronized (lock) {
-      return chain.records();
+      return chain == null ? List.of() : chain.records();
     }
   }
 
   /** The hash of the newest audit record ({@link AuditRecord#GENESIS} before the first). */
   public String auditHead() {
     synchronized (lock) {
-      return chain.head();
+      return chain == null ? AuditRecord.GENESIS : chain.head();
     }
   }
 
@@ -376,6 +381,9 @@ public final class InMemoryQuarantine implements Quarantine {
     String head;
     String after;
     synchronized (lock) {
+      if (chain == null) {
+        return true; // nothing appended: the empty chain at genesis
+      }
       records = chain.records();
       head = chain.head();
       after = chain.trimmedHead();
@@ -397,7 +405,7 @@ public final class InMemoryQuarantine implements Quarantine {
           refusedCount,
           repeatOffenderCount,
           offences.size(),
-          chain.trimmed(),
+          chain == null ? 0 : chain.trimmed(),
           eventsDropped);
     }
   }
@@ -504,7 +512,11 @@ public final class InMemoryQuarantine implements Quarantine {
   private void change(Entry e, String action, Severity signalSeverity, long now) {
     Instant at = clock.instant();
     long ttlMs = e.ttl / 1_000_000L;
-    AuditRecord rec = chain.append(at, action, e.key, e.severity, ttlMs, e.offences, e.reason);
+    AuditChain c = chain;
+    if (c == null) {
+      c = chain = new AuditChain(auditCapacity);
+    }
+    AuditRecord rec = c.append(at, action, e.key, e.severity, ttlMs, e.offences, e.reason);
     if (delivering && batch.size() >= MAX_NESTED) {
       eventsDropped++;
       return;
