@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
  *
  * Memory: at most maxKeys terms, maxOffenders offence histories (LRU, 16 timestamps each)
  * and auditCapacity audit records.
+ *
+ * Start-up: the audit chain is created at the first change, not in the constructor. AuditRecord
+ * holds a Jackson ObjectMapper for its JSON form, and loading it costs about 300 classes and
+ * a few hundred milliseconds of a cold JVM: a quarantine that is only looked up, or only
+ * held by an agent at start-up, writes no JSON and so loads none of that
+ * (StartupNoJacksonTest checks it in a child JVM's class-loading log).
  */
 
 /**
@@ -145,7 +151,7 @@ public final class InMemoryQuarantine implements Quarantine {
     this.allowlist = Set.copyOf(allowed);
     this.clock = b.clock;
     this.auditListener = b.auditListener;
-    this.table = new QuarantineTable(maxKeys);
+    this.table = new QuarantineTable();
     this.offences =
         new OffenceHistory(
             b.maxOffenders,
