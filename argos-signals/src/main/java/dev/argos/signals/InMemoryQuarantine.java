@@ -102,7 +102,6 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class InMemoryQuarantine implements Quarantine {
-  private static final Logger log = LoggerFactory.getLogger(InMemoryQuarantine.class);
   private static final int MAX_REASON_LENGTH = 256;
   /** Most changes that listeners writing back may add to one delivery. */
   private static final int MAX_NESTED = 10_000;
@@ -573,7 +572,12 @@ public final class InMemoryQuarantine implements Quarantine {
   }
 
   private static void logFailure(String who, Throwable t) {
-    log.warn("{}", failureLine(who, t));
+    Log.LOG.warn("{}", failureLine(who, t));
+  }
+
+  /** The logger, looked up at the first failure: creating a quarantine initialises no logging. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(InMemoryQuarantine.class);
   }
 
   /**
