@@ -28,8 +28,11 @@ import org.openjdk.jmh.infra.Blackhole;
  * + "." + b + "." + c}, so its hash is not cached yet and is paid inside the call), against the
  * map a user would write, a {@code ConcurrentHashMap<String, LongAdder>} (get, then
  * computeIfAbsent on a miss). {@code keys=1000} cycles 1 000 distinct keys (the map stays in
- * cache); {@code keys=1000000} a million (the map's entries, keys and adders, about 150 MB, are
- * far beyond the caches, so its look-ups miss; Argos's sketch is 256 KiB whatever the keys).
+ * cache, and every key is heavy enough for Argos to watch a quarter of them exactly: a string
+ * comparison and an atomic add, like the map); {@code keys=65536} a /16 of clients (the map
+ * holds about 8 MB); {@code keys=1000000} a million (the map's entries, keys and adders, about
+ * 150 MB, are far beyond the caches, so its look-ups miss; Argos's sketch is 256 KiB whatever
+ * the keys).
  *
  * <p>{@code keyOnly} and {@code keyAndHash} are the floors every other figure includes: building
  * the key, and hashing it once. {@code argosRecordAndCheck} counts then checks the same fresh
@@ -46,7 +49,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class FreshKeyBenchmark {
-  @Param({"1000", "1000000"})
+  @Param({"1000", "65536", "1000000"})
   public int keys;
 
   private int next;
