@@ -28,7 +28,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * + "." + b + "." + c}, so its hash is not cached yet and is paid inside the call), against the
  * map a user would write, a {@code ConcurrentHashMap<String, LongAdder>} (get, then
  * computeIfAbsent on a miss). {@code keys=1000} cycles 1 000 distinct keys (the map stays in
- * cache, and every key is heavy enough for Argos to watch a quarter of them exactly: a string
+ * cache, and every key is heavy enough that Argos may watch up to 256 of them exactly: a string
  * comparison and an atomic add, like the map); {@code keys=65536} a /16 of clients (the map
  * holds about 8 MB); {@code keys=1000000} a million (the map's entries, keys and adders, about
  * 150 MB, are far beyond the caches, so its look-ups miss; Argos's sketch is 256 KiB whatever
