@@ -41,6 +41,13 @@ public class QuarantineBenchmark {
 
   private final Quarantine quarantine = Quarantines.inMemory();
   private final ConcurrentHashMap<String, Boolean> map = new ConcurrentHashMap<>();
+  /** The coarse-clock model: the same terms, checked against {@link #coarseNow}. */
+  private final ConcurrentHashMap<String, Term> terms = new ConcurrentHashMap<>();
+  /**
+   * A coarse "now" that some thread would refresh every tick (none does here: the model
+   * measures the read, not the refresh).
+   */
+  private volatile long coarseNow = System.nanoTime();
   private String[] queries = new String[0];
   private int next;
 
@@ -51,6 +58,7 @@ public class QuarantineBenchmark {
       String bad = "192.168." + (i >>> 8) + "." + (i & 0xff);
       quarantine.quarantine(bad, Duration.ofMinutes(30), Severity.WARNING, "benchmark");
       map.put(bad, Boolean.TRUE);
+      terms.put(bad, new Term(System.nanoTime() + Duration.ofMinutes(30).toNanos()));
       queries[i] = "hit".equals(lookup) ? bad : "10.1." + (i >>> 8) + "." + (i & 0xff);
     }
   }
@@ -69,5 +77,29 @@ public class QuarantineBenchmark {
   @Benchmark
   public void concurrentHashMapContainsKey(Blackhole bh) {
     bh.consume(map.containsKey(nextKey()));
+  }
+
+  /**
+   * What a coarse clock would cost: the term's look-up and a comparison of its expiry with a
+   * volatile "now" instead of {@code System.nanoTime()} (docs/quarantine.md, Cost).
+   */
+  @Benchmark
+  public void coarseClockModel(Blackhole bh) {
+    Term t = terms.get(nextKey());
+    bh.consume(t != null && t.expiresAt - coarseNow > 0);
+  }
+
+  /** One read of the clock a hit pays: {@code System.nanoTime()} (Clock.system()). */
+  @Benchmark
+  public long nanoTime() {
+    return System.nanoTime();
+  }
+
+  private static final class Term {
+    final long expiresAt;
+
+    Term(long expiresAt) {
+      this.expiresAt = expiresAt;
+    }
   }
 }

@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
  *
  * Memory: at most maxKeys terms, maxOffenders offence histories (LRU, 16 timestamps each)
  * and auditCapacity audit records.
+ *
+ * Start-up: the audit chain is created at the first change, not in the constructor. AuditRecord
+ * holds a Jackson ObjectMapper for its JSON form, and loading it costs about 300 classes and
+ * a few hundred milliseconds of a cold JVM: a quarantine that is only looked up, or only
+ * held by an agent at start-up, writes no JSON and so loads none of that
+ * (StartupNoJacksonTest checks it in a child JVM's class-loading log).
  */
 
 /**
@@ -96,12 +102,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class InMemoryQuarantine implements Quarantine {
-  private static final Logger log = LoggerFactory.getLogger(InMemoryQuarantine.class);
   private static final int MAX_REASON_LENGTH = 256;
   /** Most changes that listeners writing back may add to one delivery. */
   private static final int MAX_NESTED = 10_000;
 
   private final int maxKeys;
+  private final int auditCapacity;
   private final long ttlNanos;
   private final int repeatOffenderThreshold;
   private final Set<String> allowlist;
@@ -113,7 +119,11 @@ public final class InMemoryQuarantine implements Quarantine {
   private final Object lock = new Object();
   // ---- guarded by lock ----
   private final OffenceHistory offences;
-  private final AuditChain chain;
+  /**
+   * Created at the first change: AuditRecord's class brings Jackson (its JSON form), which a
+   * quarantine that never changes (or writes no JSON) should not load at start-up.
+   */
+  private @Nullable AuditChain chain;
   private ArrayList<Change> batch = new ArrayList<>();
   private boolean delivering;
   private long quarantinedCount;
@@ -140,14 +150,14 @@ public final class InMemoryQuarantine implements Quarantine {
     this.allowlist = Set.copyOf(allowed);
     this.clock = b.clock;
     this.auditListener = b.auditListener;
-    this.table = new QuarantineTable(maxKeys);
+    this.table = new QuarantineTable();
     this.offences =
         new OffenceHistory(
             b.maxOffenders,
             saturatedNanos(b.reoffendWindow),
             saturatedNanos(b.offenceWindow),
             saturatedNanos(b.maxTtl));
-    this.chain = new AuditChain(b.auditCapacity);
+    this.auditCapacity = b.auditCapacity;
   }
 
   // ---- the hot path ----
@@ -356,14 +366,14 @@ public final class InMemoryQuarantine implements Quarantine {
    */
   public List<AuditRecord> auditRecords() {
     synchronized (lock) {
-      return chain.records();
+      return chain == null ? List.of() : chain.records();
     }
   }
 
   /** The hash of the newest audit record ({@link AuditRecord#GENESIS} before the first). */
   public String auditHead() {
     synchronized (lock) {
-      return chain.head();
+      return chain == null ? AuditRecord.GENESIS : chain.head();
     }
   }
 
@@ -376,6 +386,9 @@ public final class InMemoryQuarantine implements Quarantine {
     String head;
     String after;
     synchronized (lock) {
+      if (chain == null) {
+        return true; // nothing appended: the empty chain at genesis
+      }
       records = chain.records();
       head = chain.head();
       after = chain.trimmedHead();
@@ -397,7 +410,7 @@ public final class InMemoryQuarantine implements Quarantine {
           refusedCount,
           repeatOffenderCount,
           offences.size(),
-          chain.trimmed(),
+          chain == null ? 0 : chain.trimmed(),
           eventsDropped);
     }
   }
@@ -504,7 +517,11 @@ public final class InMemoryQuarantine implements Quarantine {
   private void change(Entry e, String action, Severity signalSeverity, long now) {
     Instant at = clock.instant();
     long ttlMs = e.ttl / 1_000_000L;
-    AuditRecord rec = chain.append(at, action, e.key, e.severity, ttlMs, e.offences, e.reason);
+    AuditChain c = chain;
+    if (c == null) {
+      c = chain = new AuditChain(auditCapacity);
+    }
+    AuditRecord rec = c.append(at, action, e.key, e.severity, ttlMs, e.offences, e.reason);
     if (delivering && batch.size() >= MAX_NESTED) {
       eventsDropped++;
       return;
@@ -555,7 +572,12 @@ public final class InMemoryQuarantine implements Quarantine {
   }
 
   private static void logFailure(String who, Throwable t) {
-    log.warn("{}", failureLine(who, t));
+    Log.LOG.warn("{}", failureLine(who, t));
+  }
+
+  /** The logger, looked up at the first failure: creating a quarantine initialises no logging. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(InMemoryQuarantine.class);
   }
 
   /**

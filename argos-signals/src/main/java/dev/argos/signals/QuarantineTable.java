@@ -13,7 +13,9 @@ import org.jspecify.annotations.Nullable;
  * Design notes.
  *
  * Reads: get() is one ConcurrentHashMap.get and may run on any thread without the owner's
- * lock; entries are immutable and replaced whole, so the map publishes them safely.
+ * lock; entries are immutable and replaced whole, so the map publishes them safely. The map
+ * grows with the terms held (not presized for maxKeys), so a miss touches a bucket array sized
+ * for the keys held now, in cache while few are.
  *
  * Writes (put, replace, remove, victim, removeExpired) must run under the owner's lock. The
  * table keeps two indexes: `live` (the read map) and `order`, one insertion-ordered map per
@@ -45,8 +47,12 @@ final class QuarantineTable {
    */
   private volatile int fullLengthKeys;
 
-  QuarantineTable(int maxKeys) {
-    this.live = new ConcurrentHashMap<>(Math.min(maxKeys, 1 << 14) * 4 / 3 + 1);
+  QuarantineTable() {
+    // not presized for maxKeys: sized for 10 000 keys the bucket array is 128 KiB (32 768
+    // buckets), so every look-up of a key that is not quarantined missed the L1 cache while only
+    // a few keys were held; grown with the terms (a resize is a rare write, and reads stay
+    // lock-free during it), a miss reads a bucket of an array sized for the keys held now.
+    this.live = new ConcurrentHashMap<>();
     for (int i = 0; i < Severity.values().length; i++) {
       order.add(new LinkedHashMap<>());
     }
