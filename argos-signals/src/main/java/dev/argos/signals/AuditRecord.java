@@ -55,7 +55,6 @@ public final class AuditRecord {
   private static final HexFormat HEX = HexFormat.of();
   private static final Pattern HASH = Pattern.compile("[0-9a-f]{64}");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final long seq;
   private final Instant time;
@@ -220,11 +219,7 @@ public final class AuditRecord {
     m.put("reason", reason);
     m.put("prevHash", prevHash);
     m.put("hash", hash);
-    try {
-      return JSON.writeValueAsString(m);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write audit record " + seq, e);
-    }
+    return Json.write(m, seq);
   }
 
   /**
@@ -235,44 +230,7 @@ public final class AuditRecord {
    */
   public static AuditRecord parse(String line) {
     Objects.requireNonNull(line, "line");
-    try {
-      JsonNode n = JSON.readTree(line);
-      if (n == null || !n.isObject()) {
-        throw new IllegalArgumentException("not an audit record: not a JSON object");
-      }
-      String action = required(n, "action").asText();
-      checkAction(action);
-      String prevHash = required(n, "prevHash").asText();
-      String hash = required(n, "hash").asText();
-      if (!HASH.matcher(prevHash).matches() || !HASH.matcher(hash).matches()) {
-        throw new IllegalArgumentException(
-            "not an audit record: prevHash and hash must be 64 lower-case hex digits");
-      }
-      return new AuditRecord(
-          required(n, "seq").asLong(),
-          Instant.parse(required(n, "time").asText()),
-          action,
-          required(n, "key").asText(),
-          Severity.valueOf(required(n, "severity").asText()),
-          required(n, "ttlMs").asLong(),
-          required(n, "offences").asInt(),
-          required(n, "reason").asText(),
-          prevHash,
-          hash);
-    } catch (JsonProcessingException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException iae) {
-        throw iae;
-      }
-      throw new IllegalArgumentException("not an audit record: " + e.getMessage(), e);
-    }
-  }
-
-  private static JsonNode required(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    if (v == null || v.isNull()) {
-      throw new IllegalArgumentException("not an audit record: missing " + field);
-    }
-    return v;
+    return Json.read(line);
   }
 
   /**
@@ -408,5 +366,64 @@ public final class AuditRecord {
   @Override
   public String toString() {
     return toLine();
+  }
+
+  /**
+   * Every use of Jackson, in a class of its own: loading AuditRecord (a quarantine's first change)
+   * loads no Jackson class; only exporting or parsing a line does.
+   */
+  private static final class Json {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    static String write(Map<String, Object> m, long seq) {
+      try {
+        return MAPPER.writeValueAsString(m);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("cannot write audit record " + seq, e);
+      }
+    }
+
+    static AuditRecord read(String line) {
+      try {
+        JsonNode n = MAPPER.readTree(line);
+        if (n == null || !n.isObject()) {
+          throw new IllegalArgumentException("not an audit record: not a JSON object");
+        }
+        String action = required(n, "action").asText();
+        checkAction(action);
+        String prevHash = required(n, "prevHash").asText();
+        String hash = required(n, "hash").asText();
+        if (!HASH.matcher(prevHash).matches() || !HASH.matcher(hash).matches()) {
+          throw new IllegalArgumentException(
+              "not an audit record: prevHash and hash must be 64 lower-case hex digits");
+        }
+        return new AuditRecord(
+            required(n, "seq").asLong(),
+            Instant.parse(required(n, "time").asText()),
+            action,
+            required(n, "key").asText(),
+            Severity.valueOf(required(n, "severity").asText()),
+            required(n, "ttlMs").asLong(),
+            required(n, "offences").asInt(),
+            required(n, "reason").asText(),
+            prevHash,
+            hash);
+      } catch (JsonProcessingException | RuntimeException e) {
+        if (e instanceof IllegalArgumentException iae) {
+          throw iae;
+        }
+        throw new IllegalArgumentException("not an audit record: " + e.getMessage(), e);
+      }
+    }
+
+    private static JsonNode required(JsonNode n, String field) {
+      JsonNode v = n.get(field);
+      if (v == null || v.isNull()) {
+        throw new IllegalArgumentException("not an audit record: missing " + field);
+      }
+      return v;
+    }
   }
 }

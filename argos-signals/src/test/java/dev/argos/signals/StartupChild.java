@@ -16,14 +16,17 @@ public final class StartupChild {
 
   public static void main(String[] args) {
     boolean json = args.length > 0 && args[0].equals("json");
+    boolean change = json || (args.length > 0 && args[0].equals("change"));
     long t0 = System.nanoTime();
     InMemoryQuarantine q = Quarantines.inMemory();
     Agent agent = Agent.createAgent(AgentConfig.builder().quarantine(q).build());
     long t1 = System.nanoTime();
     boolean hit = agent.quarantine().isQuarantined("10.0.0.1");
     String line = "";
-    if (json) {
+    if (change) {
       q.quarantine("10.0.0.2", Severity.WARNING, "control");
+    }
+    if (json) {
       line = q.auditRecords().get(0).toLine();
     }
     agent.close();

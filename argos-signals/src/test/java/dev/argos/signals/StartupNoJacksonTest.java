@@ -26,6 +26,14 @@ class StartupNoJacksonTest {
     assertThat(loaded).filteredOn(c -> c.startsWith("com.fasterxml.jackson")).isEmpty();
   }
 
+  /** A quarantine change writes an audit record but no JSON: still no Jackson. */
+  @Test
+  void aQuarantineChangeLoadsNoJacksonEither() throws Exception {
+    List<String> loaded = classesLoadedBy("change");
+    assertThat(loaded).contains("dev.argos.signals.AuditRecord");
+    assertThat(loaded).filteredOn(c -> c.startsWith("com.fasterxml.jackson")).isEmpty();
+  }
+
   @Test
   void theControlWritingJsonDoesLoadJackson() throws Exception {
     List<String> loaded = classesLoadedBy("json");
