@@ -27,6 +27,12 @@ class JvmStallSamplerTest {
   private final JvmStallSampler meter =
       new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
 
+  {
+    // no quiet time: each stall is an episode of its own, its firing signal carries its own
+    // figures (what these tests look at); JvmStallEpisodeTest groups repeated stalls
+    meter.quietNanos(0);
+  }
+
   /** One 10 ms park that wakes {@code overshoot} late; returns the park's start. */
   private long park(long overshoot) {
     long start = clock.nanoTime();
