@@ -307,8 +307,12 @@ class LagRealTest {
           && (calibration ? "gc".equals(s.data().get("cause"))
               : "System.gc()".equals(s.data().get("gcCause"))), 10_000);
       Signal s = g.signal();
-      assertThat(s.data()).containsEntry("cause", "gc").containsEntry("inProgress", false)
-          .as("the first signal of a new episode").containsEntry("count", 1L);
+      assertThat(s.data()).containsEntry("cause", "gc").containsEntry("inProgress", false);
+      if (!calibration) {
+        // round 0's episode may have begun with a stall of the allocation still waiting for its
+        // notification when the round began; later rounds start calm
+        assertThat(s.data()).as("the first signal of a new episode").containsEntry("count", 1L);
+      }
       // the GC notification comes on a JMX thread, possibly after a signal of an earlier pause
       // matched in the calibration round: wait for it (truly asynchronous, hence Awaitility)
       GcMonitor.GcEvent full = await().atMost(Duration.ofSeconds(5))
