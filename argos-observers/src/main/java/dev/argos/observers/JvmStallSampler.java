@@ -296,7 +296,7 @@ final class JvmStallSampler implements FineSampler {
     // notification holds back the ones after it (for at most the grace)
     while (pendingCount > 0) {
       assignGcs();
-      if (!explained(0) && wakeNanos - pendingWake[0] < graceNanos) {
+      if (!explained(0) && ranNanos(pendingWake[0], wakeNanos) < graceNanos) {
         break;
       }
       finishOldest();
@@ -395,7 +395,7 @@ final class JvmStallSampler implements FineSampler {
             best = p;
           }
         } else if (stops.gcSeenAt(k) - pendingWake[p] >= 0
-            && stops.gcSeenAt(k) - pendingWake[p] <= graceNanos
+            && ranNanos(pendingWake[p], stops.gcSeenAt(k)) <= graceNanos
             && ownedNanos[p] + pause
                 <= pendingWake[p] - pendingParkStart[p] + GC_TIME_TOLERANCE_NANOS) {
           best = p;
@@ -407,6 +407,16 @@ final class JvmStallSampler implements FineSampler {
         ownedNanos[best] += pause;
       }
     }
+  }
+
+  /**
+   * How long the JVM ran between {@code from} and {@code to}: the time less the known stops. A
+   * notification cannot come while the JVM is stopped (the JMX thread is stopped too), so a
+   * stall's grace counts only this: a second collection longer than the grace, right after the
+   * first, does not cut the first stall's wait short (issue 12 §5).
+   */
+  private long ranNanos(long from, long to) {
+    return to - from - stops.stoppedNanos(from, to);
   }
 
   /**

@@ -225,6 +225,25 @@ class JvmStallSamplerTest {
     assertThat((Double) calibrated.get(1).data().get("lagMs")).isCloseTo(149.9, within(0.5));
   }
 
+  /**
+   * Issue 12 §5: two full GCs back to back, the second longer than the grace (250 ms). Both
+   * notifications come after the second (the JMX thread was stopped too), so the first stall must
+   * still be waiting for its own: the grace counts only time the JVM ran. It was reported with
+   * cause "unknown" when the second stall ended, and the second stall took the first pause.
+   */
+  @Test
+  void aSecondCollectionLongerThanTheGraceDoesNotTakeTheFirstOnesPause() {
+    quiet(100);
+    assertThat(backToBack(130, 300)).extracting(s -> s.data().get("gcPauseMs"), s -> s.data().get("cause"))
+        .containsExactly(tuple(130L, "gc"), tuple(300L, "gc"));
+    assertThat(meter.gcClockOffsetNanos()).isNotNull();
+    // once calibrated too
+    assertThat(backToBack(140, 400)).extracting(s -> s.data().get("gcPauseMs"), s -> s.data().get("cause"))
+        .containsExactly(tuple(140L, "gc"), tuple(400L, "gc"));
+    assertThat(firing()).allSatisfy(s -> assertThat(((Long) s.data().get("gcPauseMs")).doubleValue())
+        .isLessThanOrEqualTo((Double) s.data().get("lagMs") + 1.0));
+  }
+
   @Test
   void aCollectionBegunWhileTheSamplerWorkedAfterAStallIsNotGivenToThatStall() {
     quiet(100);
