@@ -30,8 +30,15 @@ import org.slf4j.LoggerFactory;
  * (a few per second at most), so a monitor lock is cheap and keeps the ring simple. A consumer
  * that falls more than CAPACITY events behind loses the oldest ones.
  *
- * Time: GcInfo gives start and end in milliseconds of JVM uptime; they are mapped to the
- * System.nanoTime domain with an offset taken once at start, good to about a millisecond.
+ * Time: GcInfo gives start and end in milliseconds of the GC's own time base (close to, but not,
+ * RuntimeMXBean's uptime: tens of ms apart, and more on a loaded machine). Each notification's
+ * arrival is recorded (System.nanoTime() when it comes): the pause ended at or before it, so
+ * arrival - end is at least the offset between the two time bases, and the smallest such sample
+ * seen so far (offsetNanos) maps GC times onto nanoTime, late by the quickest notification's
+ * latency (well under a millisecond once a few collections have run) plus GcInfo's whole-ms
+ * rounding. The mapping is applied when events are read (since()), with the best offset known
+ * then: two collections back to back deliver both notifications after the second (the JMX thread
+ * was stopped too), and the first is still placed by its own times, not its late arrival.
  *
  * Where com.sun.management is missing, available() is false and one warning is logged.
  */
@@ -39,7 +46,10 @@ final class GcMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GcMonitor.class);
   static final int CAPACITY = 256;
 
-  /** One collection; times in the System.nanoTime domain (or the manual clock's, in tests). */
+  /**
+   * One collection; times in the System.nanoTime domain (or the manual clock's, in tests);
+   * arrivalNanos is when its notification came (Long.MIN_VALUE when recorded by hand).
+   */
   record GcEvent(
       long seq,
       String gcName,
@@ -50,7 +60,8 @@ final class GcMonitor implements AutoCloseable {
       boolean concurrent,
       long heapUsedBeforeBytes,
       long heapUsedAfterBytes,
-      long heapMaxBytes) {
+      long heapMaxBytes,
+      long arrivalNanos) {
     long endNanos() {
       return startNanos + TimeUnit.MILLISECONDS.toNanos(durationMs);
     }
@@ -62,6 +73,10 @@ final class GcMonitor implements AutoCloseable {
   }
 
   private final GcEvent[] ring = new GcEvent[CAPACITY];
+  /** Per slot: the GC's own start time (ns) for a notified event, to map when read; else -1. */
+  private final long[] gcStartRaw = new long[CAPACITY];
+  /** The smallest arrival - GC end seen: the GC time base's offset from nanoTime, upper bound. */
+  private long offsetNanos = Long.MAX_VALUE;
   private long lastSeq;
   private final List<Runnable> cleanups = new ArrayList<>();
   private final boolean available;
@@ -131,14 +146,12 @@ final class GcMonitor implements AutoCloseable {
         heapPools.add(p.getName());
       }
     }
-    long offsetNanos =
-        System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (!(gc instanceof NotificationEmitter emitter)) {
         continue;
       }
       NotificationListener listener =
-          (Notification n, Object handback) -> onNotification(n, heapPools, offsetNanos);
+          (Notification n, Object handback) -> onNotification(n, heapPools, System.nanoTime());
       emitter.addNotificationListener(listener, null, null);
       cleanups.add(
           () -> {
@@ -151,7 +164,7 @@ final class GcMonitor implements AutoCloseable {
     }
   }
 
-  private void onNotification(Notification n, Set<String> heapPools, long offsetNanos) {
+  private void onNotification(Notification n, Set<String> heapPools, long arrivalNanos) {
     try {
       if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
         return;
@@ -164,12 +177,13 @@ final class GcMonitor implements AutoCloseable {
       long max = heapSum(gi.getMemoryUsageAfterGc(), heapPools, true);
       String name = info.getGcName();
       String cause = info.getGcCause();
-      record(
+      recordNotified(
           name,
           info.getGcAction(),
           cause,
-          offsetNanos + TimeUnit.MILLISECONDS.toNanos(gi.getStartTime()),
-          gi.getDuration(),
+          gi.getStartTime(),
+          gi.getEndTime(),
+          arrivalNanos,
           isConcurrent(name, cause),
           before,
           after,
@@ -199,7 +213,38 @@ final class GcMonitor implements AutoCloseable {
         || (gcName.startsWith("GPGC") && !gcName.endsWith("Pauses"));
   }
 
-  /** Appends one event; called by the JMX thread, or by tests. */
+  /**
+   * Appends one notified event: GcInfo's start and end ({@code startMs}, {@code endMs}, the GC's
+   * own time base) and the notification's arrival ({@code arrivalNanos}, nanoTime); its place
+   * on nanoTime is worked out when it is read. Called by the JMX thread, or by tests.
+   */
+  synchronized void recordNotified(
+      String gcName,
+      String action,
+      String cause,
+      long startMs,
+      long endMs,
+      long arrivalNanos,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes) {
+    long startRaw = TimeUnit.MILLISECONDS.toNanos(startMs);
+    long sample = arrivalNanos - TimeUnit.MILLISECONDS.toNanos(endMs);
+    if (sample < offsetNanos) {
+      offsetNanos = sample; // the quickest notification so far: the closest bound
+    }
+    GcEvent e = append(gcName, action, cause, startRaw + offsetNanos, Math.max(0, endMs - startMs),
+        concurrent, heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, arrivalNanos);
+    gcStartRaw[(int) (e.seq() % CAPACITY)] = startRaw;
+  }
+
+  /** The offset of the GC's time base to nanoTime known so far (arrival - end, the smallest). */
+  synchronized long offsetNanos() {
+    return offsetNanos == Long.MAX_VALUE ? 0 : offsetNanos;
+  }
+
+  /** Appends one event with its start on nanoTime (or the manual clock) as given; tests. */
   synchronized GcEvent record(
       String gcName,
       String action,
@@ -210,6 +255,23 @@ final class GcMonitor implements AutoCloseable {
       long heapUsedBeforeBytes,
       long heapUsedAfterBytes,
       long heapMaxBytes) {
+    GcEvent e = append(gcName, action, cause, startNanos, durationMs, concurrent,
+        heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, Long.MIN_VALUE);
+    gcStartRaw[(int) (e.seq() % CAPACITY)] = -1;
+    return e;
+  }
+
+  private GcEvent append(
+      String gcName,
+      String action,
+      String cause,
+      long startNanos,
+      long durationMs,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes,
+      long arrivalNanos) {
     GcEvent e =
         new GcEvent(
             ++lastSeq,
@@ -221,7 +283,8 @@ final class GcMonitor implements AutoCloseable {
             concurrent,
             heapUsedBeforeBytes,
             heapUsedAfterBytes,
-            heapMaxBytes);
+            heapMaxBytes,
+            arrivalNanos);
     ring[(int) (e.seq() % CAPACITY)] = e;
     return e;
   }
@@ -234,8 +297,18 @@ final class GcMonitor implements AutoCloseable {
     }
     List<GcEvent> out = new ArrayList<>((int) (lastSeq - from + 1));
     for (long s = from; s <= lastSeq; s++) {
-      GcEvent e = ring[(int) (s % CAPACITY)];
+      int slot = (int) (s % CAPACITY);
+      GcEvent e = ring[slot];
       if (e != null && e.seq() == s) {
+        long raw = gcStartRaw[slot];
+        long start = raw + offsetNanos;
+        if (raw >= 0 && start != e.startNanos()) {
+          // placed with the best offset known now (a later notification may have come sooner)
+          e = new GcEvent(e.seq(), e.gcName(), e.action(), e.cause(), start, e.durationMs(),
+              e.concurrent(), e.heapUsedBeforeBytes(), e.heapUsedAfterBytes(), e.heapMaxBytes(),
+              e.arrivalNanos());
+          ring[slot] = e;
+        }
         out.add(e);
       }
     }
