@@ -68,9 +68,10 @@ import org.jspecify.annotations.Nullable;
  * only when the episode escalates: its severity rises, its count reaches twice the count of its
  * last signal (and at least COUNT_STEP: at 4, 8, 16, ... stalls), or a stall is at least
  * SIZE_FACTOR x the largest signalled so far; any other stall only counts (and shows in the
- * snapshot figures). The episode resolves once no stall has been seen for the quiet time
- * (QUIET_NANOS, 10 s; shorter in tests via quietNanos(long)) and none waits for its GC
- * notification: one INFO with count, maxLagMs, lostMs, gcPauseMs (the total) and durationMs
+ * snapshot figures). The episode resolves once the JVM has run for the quiet time (QUIET_NANOS,
+ * 10 s; shorter in tests via quietNanos(long)) since its last stall, known stops not counted as
+ * calm, with no stall waiting for its GC notification and no GC pause above the threshold
+ * waiting to be reported from its own figures: one INFO with count, maxLagMs, lostMs, gcPauseMs (the total) and durationMs
  * from the first stall's start to the last one's end. A single stall is thus two signals still,
  * the resolved one 10 s later; a JVM thrashing in GC gives O(log n) signals per episode.
  *
@@ -302,9 +303,24 @@ final class JvmStallSampler implements FineSampler {
       finishOldest();
     }
     reportUncoveredGcPauses(wakeNanos);
-    if (episode.active() && pendingCount == 0 && wakeNanos - epLastEnd >= quietNanos) {
+    if (episode.active() && pendingCount == 0 && ranNanos(epLastEnd, wakeNanos) >= quietNanos
+        && !gcPauseMayBeReported()) {
       resolveEpisode();
     }
+  }
+
+  /**
+   * Whether a GC pause above the threshold has arrived that no stall has claimed yet: it may
+   * still be reported from its own figures (reportUncoveredGcPauses), so calm has not returned.
+   */
+  private boolean gcPauseMayBeReported() {
+    for (int k = 0; k < stops.gcCount(); k++) {
+      if (!stops.gcMatched(k)
+          && TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k)) > thresholdNanos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -540,7 +556,7 @@ final class JvmStallSampler implements FineSampler {
     lostMs = round(lostNanosTotal / 1e6);
     Severity severity =
         lagNanos >= CRITICAL_FACTOR * thresholdNanos ? Severity.CRITICAL : Severity.WARNING;
-    if (episode.active() && endNanos - lagNanos - epLastEnd >= quietNanos) {
+    if (episode.active() && ranNanos(epLastEnd, endNanos - lagNanos) >= quietNanos) {
       resolveEpisode(); // calm for the quiet time before this stall began (a stall reported late)
     }
     if (!episode.active()) {

@@ -190,6 +190,29 @@ class JvmStallEpisodeTest {
   }
 
   @Test
+  void aPauseThatHitTheSamplersWorkIsNoCalmAndJoinsTheEpisode() {
+    meter.quietNanos(100 * MS);
+    quiet(100);
+    gcPause(80); // opens the episode (and calibrates the GC clock)
+    assertThat(jvm()).hasSize(1);
+    // a 300 ms pause begins while the thread runs the samplers: no late wake-up shows it
+    long gc2Start = clock.nanoTime() + 500 * US;
+    clock.advance(Duration.ofNanos(500 * US + 300 * MS + 300 * US));
+    gc.record("G1 Old Generation", "end of major GC", "G1 Compaction Pause",
+        gc2Start, 300, false, 0, 0, 0);
+    quiet(100);
+    assertThat(jvm()).as("300 ms stopped is no calm; the pause waits for its grace").hasSize(1);
+    quiet(400); // reported from the GC's own figure, in the same episode, then 100 ms of calm
+    assertThat(jvm()).hasSize(3);
+    assertThat(jvm().get(1).data()).containsEntry(DataKeys.MEASURED_BY, "gcEvent")
+        .containsEntry(DataKeys.COUNT, 2L).containsEntry(DataKeys.ESCALATION, "size")
+        .containsEntry(DataKeys.EPISODE, jvm().get(0).data().get(DataKeys.EPISODE));
+    assertThat(jvm().get(2).isResolved()).isTrue();
+    assertThat(jvm().get(2).data()).containsEntry(DataKeys.COUNT, 2L)
+        .containsEntry(DataKeys.GC_PAUSE_MS, 380L);
+  }
+
+  @Test
   void closingEndsARunningEpisode() {
     quiet(100);
     gcPause(80);
