@@ -31,14 +31,15 @@ import org.slf4j.LoggerFactory;
  * that falls more than CAPACITY events behind loses the oldest ones.
  *
  * Time: GcInfo gives start and end in milliseconds of the GC's own time base (close to, but not,
- * RuntimeMXBean's uptime: tens of ms apart, and more on a loaded machine). Each notification's
- * arrival is recorded (System.nanoTime() when it comes): the pause ended at or before it, so
- * arrival - end is at least the offset between the two time bases, and the smallest such sample
- * seen so far (offsetNanos) maps GC times onto nanoTime, late by the quickest notification's
- * latency (well under a millisecond once a few collections have run) plus GcInfo's whole-ms
- * rounding. The mapping is applied when events are read (since()), with the best offset known
- * then: two collections back to back deliver both notifications after the second (the JMX thread
- * was stopped too), and the first is still placed by its own times, not its late arrival.
+ * RuntimeMXBean's uptime: 30 to 140 ms apart were measured). Each notification's arrival is
+ * recorded (System.nanoTime() when it comes, GcEvent.arrivalNanos): the pause ended at or before
+ * it. The first notification's arrival - end is the offset that maps every GC time onto nanoTime
+ * (GC times then run late by that notification's latency, a millisecond or so, tens of ms on a
+ * loaded machine; GcInfo rounds to whole ms). The offset is then kept constant, so that pauses
+ * are placed consistently with one another: two collections back to back deliver both
+ * notifications after the second (the JMX thread was stopped too), and the first is placed by
+ * its own times, not by its late arrival. The stall meter calibrates what is left of the offset
+ * (StopLog), each stall that one pause explains bounding it from the other side.
  *
  * Where com.sun.management is missing, available() is false and one warning is logged.
  */
@@ -73,9 +74,7 @@ final class GcMonitor implements AutoCloseable {
   }
 
   private final GcEvent[] ring = new GcEvent[CAPACITY];
-  /** Per slot: the GC's own start time (ns) for a notified event, to map when read; else -1. */
-  private final long[] gcStartRaw = new long[CAPACITY];
-  /** The smallest arrival - GC end seen: the GC time base's offset from nanoTime, upper bound. */
+  /** The first notification's arrival - GC end: maps GC times onto nanoTime; MAX_VALUE before. */
   private long offsetNanos = Long.MAX_VALUE;
   private long lastSeq;
   private final List<Runnable> cleanups = new ArrayList<>();
@@ -215,8 +214,8 @@ final class GcMonitor implements AutoCloseable {
 
   /**
    * Appends one notified event: GcInfo's start and end ({@code startMs}, {@code endMs}, the GC's
-   * own time base) and the notification's arrival ({@code arrivalNanos}, nanoTime); its place
-   * on nanoTime is worked out when it is read. Called by the JMX thread, or by tests.
+   * own time base) and the notification's arrival ({@code arrivalNanos}, nanoTime), placed on
+   * nanoTime by the first notification's arrival. Called by the JMX thread, or by tests.
    */
   synchronized void recordNotified(
       String gcName,
@@ -230,16 +229,14 @@ final class GcMonitor implements AutoCloseable {
       long heapUsedAfterBytes,
       long heapMaxBytes) {
     long startRaw = TimeUnit.MILLISECONDS.toNanos(startMs);
-    long sample = arrivalNanos - TimeUnit.MILLISECONDS.toNanos(endMs);
-    if (sample < offsetNanos) {
-      offsetNanos = sample; // the quickest notification so far: the closest bound
+    if (offsetNanos == Long.MAX_VALUE) {
+      offsetNanos = arrivalNanos - TimeUnit.MILLISECONDS.toNanos(endMs);
     }
-    GcEvent e = append(gcName, action, cause, startRaw + offsetNanos, Math.max(0, endMs - startMs),
+    append(gcName, action, cause, startRaw + offsetNanos, Math.max(0, endMs - startMs),
         concurrent, heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, arrivalNanos);
-    gcStartRaw[(int) (e.seq() % CAPACITY)] = startRaw;
   }
 
-  /** The offset of the GC's time base to nanoTime known so far (arrival - end, the smallest). */
+  /** nanoTime minus the GC's time base, from the first notification (0 before any). */
   synchronized long offsetNanos() {
     return offsetNanos == Long.MAX_VALUE ? 0 : offsetNanos;
   }
@@ -255,10 +252,8 @@ final class GcMonitor implements AutoCloseable {
       long heapUsedBeforeBytes,
       long heapUsedAfterBytes,
       long heapMaxBytes) {
-    GcEvent e = append(gcName, action, cause, startNanos, durationMs, concurrent,
+    return append(gcName, action, cause, startNanos, durationMs, concurrent,
         heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, Long.MIN_VALUE);
-    gcStartRaw[(int) (e.seq() % CAPACITY)] = -1;
-    return e;
   }
 
   private GcEvent append(
@@ -297,18 +292,8 @@ final class GcMonitor implements AutoCloseable {
     }
     List<GcEvent> out = new ArrayList<>((int) (lastSeq - from + 1));
     for (long s = from; s <= lastSeq; s++) {
-      int slot = (int) (s % CAPACITY);
-      GcEvent e = ring[slot];
+      GcEvent e = ring[(int) (s % CAPACITY)];
       if (e != null && e.seq() == s) {
-        long raw = gcStartRaw[slot];
-        long start = raw + offsetNanos;
-        if (raw >= 0 && start != e.startNanos()) {
-          // placed with the best offset known now (a later notification may have come sooner)
-          e = new GcEvent(e.seq(), e.gcName(), e.action(), e.cause(), start, e.durationMs(),
-              e.concurrent(), e.heapUsedBeforeBytes(), e.heapUsedAfterBytes(), e.heapMaxBytes(),
-              e.arrivalNanos());
-          ring[slot] = e;
-        }
         out.add(e);
       }
     }
