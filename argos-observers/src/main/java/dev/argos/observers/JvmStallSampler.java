@@ -39,9 +39,10 @@ import org.jspecify.annotations.Nullable;
  * too, so both notifications come after the second stall, and each pause must go to its own
  * stall (assignGcs: by containment once calibrated, by arrival, size and order before).
  *
- * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
- * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (tens
- * of ms, see docs/signals/eventLoopLag.md). So the first GC is matched to a
+ * GC clock: GcInfo times are milliseconds since the JVM's management layer started; GcMonitor
+ * maps them onto nanoTime by its first notification's arrival, so they run late by a constant,
+ * that notification's latency (about a millisecond, but up to 158 ms seen on a loaded machine,
+ * see docs/signals/eventLoopLag.md). So the first GC is matched to a
  * stall by arrival (its notification came after the stall's wake-up, within the grace) and by
  * size (the pause fits in the stall's window). A stall that one pause explains
  * (the window is at most one resolution longer than the pause) calibrates the offset: the GC
