@@ -72,8 +72,9 @@ import org.jspecify.annotations.Nullable;
  * snapshot figures). The episode resolves once the JVM has run for the quiet time (QUIET_NANOS,
  * 10 s; shorter in tests via quietNanos(long)) since its last stall, known stops not counted as
  * calm, with no stall waiting for its GC notification and no GC pause above the threshold
- * waiting to be reported from its own figures: one INFO with count, maxLagMs, lostMs, gcPauseMs (the total) and durationMs
- * from the first stall's start to the last one's end. A single stall is thus two signals still,
+ * waiting to be reported from its own figures: one INFO with count, maxLagMs, lostMs, gcPauseMs
+ * (the total), cause (the longest stall's) and durationMs from the first stall's start to the
+ * last one's end. A single stall is thus two signals still,
  * the resolved one 10 s later; a JVM thrashing in GC gives O(log n) signals per episode.
  *
  * Stop log: the baseline, the stop windows and the GC pauses live in a StopLog shared with the
@@ -167,6 +168,8 @@ final class JvmStallSampler implements FineSampler {
   private long epLastEnd;
   private long epSignalledCount;
   private long epSignalledMaxNanos;
+  private long epLongestNanos;
+  private String epLongestCause = "unknown";
 
   /** A meter with a stop log of its own over {@code gc} (tests). */
   JvmStallSampler(
@@ -566,7 +569,12 @@ final class JvmStallSampler implements FineSampler {
       epGcPauseMs = 0;
       epSignalledCount = 0;
       epSignalledMaxNanos = 0;
+      epLongestNanos = 0;
       epLastEnd = Long.MIN_VALUE;
+    }
+    if (lagNanos > epLongestNanos) {
+      epLongestNanos = lagNanos;
+      epLongestCause = cause;
     }
     Episode.Step step = episode.hold(severity, lagMs, endNanos - lagNanos, endNanos);
     epCount++;
@@ -638,6 +646,7 @@ final class JvmStallSampler implements FineSampler {
             .data(DataKeys.COUNT, count)
             .data(DataKeys.LOST_MS, round(lost))
             .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
+            .data(DataKeys.CAUSE, epLongestCause)
             .data(DataKeys.GC_PAUSE_MS, epGcPauseMs)
             .build());
   }

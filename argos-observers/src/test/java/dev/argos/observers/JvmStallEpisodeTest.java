@@ -117,7 +117,7 @@ class JvmStallEpisodeTest {
     double max = lags.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     assertThat(resolved.data()).containsEntry(DataKeys.COUNT, 10L)
         .containsEntry(DataKeys.EPISODE, firing.get(0).data().get(DataKeys.EPISODE))
-        .containsEntry(DataKeys.GC_PAUSE_MS, 600L)
+        .containsEntry(DataKeys.GC_PAUSE_MS, 600L).containsEntry(DataKeys.CAUSE, "gc")
         .containsEntry(DataKeys.MAX_SEVERITY, "WARNING");
     assertThat((Double) resolved.data().get(DataKeys.MAX_LAG_MS)).isCloseTo(max, within(0.001));
     assertThat((Double) resolved.data().get(DataKeys.LOST_MS)).isCloseTo(lost, within(0.001));
@@ -162,7 +162,7 @@ class JvmStallEpisodeTest {
     assertThat(jvm()).hasSize(4);
     assertThat(jvm().get(3).isResolved()).isTrue();
     assertThat(jvm().get(3).data()).containsEntry(DataKeys.COUNT, 5L)
-        .containsEntry(DataKeys.MAX_SEVERITY, "CRITICAL");
+        .containsEntry(DataKeys.MAX_SEVERITY, "CRITICAL").containsEntry(DataKeys.CAUSE, "unknown");
     assertThat((Double) jvm().get(3).data().get(DataKeys.MAX_LAG_MS)).isCloseTo(599.9, within(0.01));
   }
 
