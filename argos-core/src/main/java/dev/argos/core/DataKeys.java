@@ -184,4 +184,17 @@ public final class DataKeys {
   public static final String SAMPLER = "sampler";
   /** On {@code argos:error} of kind {@code samplerStuck}: how long it has made no progress, ms. */
   public static final String STUCK_MS = "stuckMs";
+
+  // ---- issue 12 §4 (i12-stalls): repeated JVM stalls are one episode ----
+
+  /**
+   * On {@code eventLoopLag} for {@code jvm}: the time the episode's stalls took together, in
+   * milliseconds (the sum of their {@link #LAG_MS}); on every signal of the episode, so far.
+   */
+  public static final String LOST_MS = "lostMs";
+  /**
+   * On a signal that updates a running episode: what grew, {@code "severity"} (it stepped up),
+   * {@code "count"} (its occurrences doubled) or {@code "size"} (one much larger than before).
+   */
+  public static final String ESCALATION = "escalation";
 }

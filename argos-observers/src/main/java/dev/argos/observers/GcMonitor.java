@@ -30,8 +30,16 @@ import org.slf4j.LoggerFactory;
  * (a few per second at most), so a monitor lock is cheap and keeps the ring simple. A consumer
  * that falls more than CAPACITY events behind loses the oldest ones.
  *
- * Time: GcInfo gives start and end in milliseconds of JVM uptime; they are mapped to the
- * System.nanoTime domain with an offset taken once at start, good to about a millisecond.
+ * Time: GcInfo gives start and end in milliseconds of the GC's own time base (close to, but not,
+ * RuntimeMXBean's uptime: 30 to 140 ms apart were measured). Each notification's arrival is
+ * recorded (System.nanoTime() when it comes, GcEvent.arrivalNanos): the pause ended at or before
+ * it. The first notification's arrival - end is the offset that maps every GC time onto nanoTime
+ * (GC times then run late by that notification's latency, a millisecond or so, tens of ms on a
+ * loaded machine; GcInfo rounds to whole ms). The offset is then kept constant, so that pauses
+ * are placed consistently with one another: two collections back to back deliver both
+ * notifications after the second (the JMX thread was stopped too), and the first is placed by
+ * its own times, not by its late arrival. The stall meter calibrates what is left of the offset
+ * (StopLog), each stall that one pause explains bounding it from the other side.
  *
  * Where com.sun.management is missing, available() is false and one warning is logged.
  */
@@ -39,7 +47,10 @@ final class GcMonitor implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GcMonitor.class);
   static final int CAPACITY = 256;
 
-  /** One collection; times in the System.nanoTime domain (or the manual clock's, in tests). */
+  /**
+   * One collection; times in the System.nanoTime domain (or the manual clock's, in tests);
+   * arrivalNanos is when its notification came (Long.MIN_VALUE when recorded by hand).
+   */
   record GcEvent(
       long seq,
       String gcName,
@@ -50,7 +61,8 @@ final class GcMonitor implements AutoCloseable {
       boolean concurrent,
       long heapUsedBeforeBytes,
       long heapUsedAfterBytes,
-      long heapMaxBytes) {
+      long heapMaxBytes,
+      long arrivalNanos) {
     long endNanos() {
       return startNanos + TimeUnit.MILLISECONDS.toNanos(durationMs);
     }
@@ -62,6 +74,8 @@ final class GcMonitor implements AutoCloseable {
   }
 
   private final GcEvent[] ring = new GcEvent[CAPACITY];
+  /** The first notification's arrival - GC end: maps GC times onto nanoTime; MAX_VALUE before. */
+  private long offsetNanos = Long.MAX_VALUE;
   private long lastSeq;
   private final List<Runnable> cleanups = new ArrayList<>();
   private final boolean available;
@@ -131,14 +145,12 @@ final class GcMonitor implements AutoCloseable {
         heapPools.add(p.getName());
       }
     }
-    long offsetNanos =
-        System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ManagementFactory.getRuntimeMXBean().getUptime());
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (!(gc instanceof NotificationEmitter emitter)) {
         continue;
       }
       NotificationListener listener =
-          (Notification n, Object handback) -> onNotification(n, heapPools, offsetNanos);
+          (Notification n, Object handback) -> onNotification(n, heapPools, System.nanoTime());
       emitter.addNotificationListener(listener, null, null);
       cleanups.add(
           () -> {
@@ -151,7 +163,7 @@ final class GcMonitor implements AutoCloseable {
     }
   }
 
-  private void onNotification(Notification n, Set<String> heapPools, long offsetNanos) {
+  private void onNotification(Notification n, Set<String> heapPools, long arrivalNanos) {
     try {
       if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
         return;
@@ -164,12 +176,13 @@ final class GcMonitor implements AutoCloseable {
       long max = heapSum(gi.getMemoryUsageAfterGc(), heapPools, true);
       String name = info.getGcName();
       String cause = info.getGcCause();
-      record(
+      recordNotified(
           name,
           info.getGcAction(),
           cause,
-          offsetNanos + TimeUnit.MILLISECONDS.toNanos(gi.getStartTime()),
-          gi.getDuration(),
+          gi.getStartTime(),
+          gi.getEndTime(),
+          arrivalNanos,
           isConcurrent(name, cause),
           before,
           after,
@@ -199,7 +212,36 @@ final class GcMonitor implements AutoCloseable {
         || (gcName.startsWith("GPGC") && !gcName.endsWith("Pauses"));
   }
 
-  /** Appends one event; called by the JMX thread, or by tests. */
+  /**
+   * Appends one notified event: GcInfo's start and end ({@code startMs}, {@code endMs}, the GC's
+   * own time base) and the notification's arrival ({@code arrivalNanos}, nanoTime), placed on
+   * nanoTime by the first notification's arrival. Called by the JMX thread, or by tests.
+   */
+  synchronized void recordNotified(
+      String gcName,
+      String action,
+      String cause,
+      long startMs,
+      long endMs,
+      long arrivalNanos,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes) {
+    long startRaw = TimeUnit.MILLISECONDS.toNanos(startMs);
+    if (offsetNanos == Long.MAX_VALUE) {
+      offsetNanos = arrivalNanos - TimeUnit.MILLISECONDS.toNanos(endMs);
+    }
+    append(gcName, action, cause, startRaw + offsetNanos, Math.max(0, endMs - startMs),
+        concurrent, heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, arrivalNanos);
+  }
+
+  /** nanoTime minus the GC's time base, from the first notification (0 before any). */
+  synchronized long offsetNanos() {
+    return offsetNanos == Long.MAX_VALUE ? 0 : offsetNanos;
+  }
+
+  /** Appends one event with its start on nanoTime (or the manual clock) as given; tests. */
   synchronized GcEvent record(
       String gcName,
       String action,
@@ -210,6 +252,21 @@ final class GcMonitor implements AutoCloseable {
       long heapUsedBeforeBytes,
       long heapUsedAfterBytes,
       long heapMaxBytes) {
+    return append(gcName, action, cause, startNanos, durationMs, concurrent,
+        heapUsedBeforeBytes, heapUsedAfterBytes, heapMaxBytes, Long.MIN_VALUE);
+  }
+
+  private GcEvent append(
+      String gcName,
+      String action,
+      String cause,
+      long startNanos,
+      long durationMs,
+      boolean concurrent,
+      long heapUsedBeforeBytes,
+      long heapUsedAfterBytes,
+      long heapMaxBytes,
+      long arrivalNanos) {
     GcEvent e =
         new GcEvent(
             ++lastSeq,
@@ -221,7 +278,8 @@ final class GcMonitor implements AutoCloseable {
             concurrent,
             heapUsedBeforeBytes,
             heapUsedAfterBytes,
-            heapMaxBytes);
+            heapMaxBytes,
+            arrivalNanos);
     ring[(int) (e.seq() % CAPACITY)] = e;
     return e;
   }

@@ -39,9 +39,10 @@ import org.jspecify.annotations.Nullable;
  * too, so both notifications come after the second stall, and each pause must go to its own
  * stall (assignGcs: by containment once calibrated, by arrival, size and order before).
  *
- * GC clock: GcInfo times are milliseconds since the JVM's management layer started, which is not
- * when RuntimeMXBean's uptime starts: GcMonitor's nanoTime mapping is off by a constant (tens
- * of ms, see docs/signals/eventLoopLag.md). So the first GC is matched to a
+ * GC clock: GcInfo times are milliseconds since the JVM's management layer started; GcMonitor
+ * maps them onto nanoTime by its first notification's arrival, so they run late by a constant,
+ * that notification's latency (about a millisecond, but up to 158 ms seen on a loaded machine,
+ * see docs/signals/eventLoopLag.md). So the first GC is matched to a
  * stall by arrival (its notification came after the stall's wake-up, within the grace) and by
  * size (the pause fits in the stall's window). A stall that one pause explains
  * (the window is at most one resolution longer than the pause) calibrates the offset: the GC
@@ -62,9 +63,19 @@ import org.jspecify.annotations.Nullable;
  * GC's own figures once its grace has passed. Non-GC safepoint pauses that fall entirely inside
  * the samplers' work time (well under 1 % of the time) are missed.
  *
- * Episodes: each JVM stall is its own Episode (from the stall's start to the wake-up that ended
- * it), reported once it is over: one WARNING (CRITICAL at CRITICAL_FACTOR x threshold) and at once
- * the INFO resolved signal (durationMs = the stall's lagMs), both with the same data.episode.
+ * Episodes: repeated stalls are one Episode (docs/lifecycle.md, issue 12 §4). The first stall
+ * reported opens it: one WARNING (CRITICAL at CRITICAL_FACTOR x threshold) with that stall's own
+ * figures and the episode's so far (count, maxLagMs, lostMs). A later stall in it is signalled
+ * only when the episode escalates: its severity rises, its count reaches twice the count of its
+ * last signal (and at least COUNT_STEP: at 4, 8, 16, ... stalls), or a stall is at least
+ * SIZE_FACTOR x the largest signalled so far; any other stall only counts (and shows in the
+ * snapshot figures). The episode resolves once the JVM has run for the quiet time (QUIET_NANOS,
+ * 10 s; shorter in tests via quietNanos(long)) since its last stall, known stops not counted as
+ * calm, with no stall waiting for its GC notification and no GC pause above the threshold
+ * waiting to be reported from its own figures: one INFO with count, maxLagMs, lostMs, gcPauseMs
+ * (the total), cause (the longest stall's) and durationMs from the first stall's start to the
+ * last one's end. A single stall is thus two signals still,
+ * the resolved one 10 s later; a JVM thrashing in GC gives O(log n) signals per episode.
  *
  * Stop log: the baseline, the stop windows and the GC pauses live in a StopLog shared with the
  * executor watchdog (each wake-up is handed to it first, whichever sampler runs first); this
@@ -74,6 +85,15 @@ final class JvmStallSampler implements FineSampler {
   static final String KEY = "jvm";
   /** Severity steps to CRITICAL at this multiple of the threshold. */
   static final int CRITICAL_FACTOR = 10;
+  /**
+   * A JVM episode resolves after this long without a stall over the threshold: GC pauses of a
+   * busy service come every few seconds, so a shorter calm would split them into an episode each.
+   */
+  static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** A running episode signals again when its count reaches twice the last signalled, from 4. */
+  static final int COUNT_STEP = 4;
+  /** ... or when a stall is at least this multiple of the largest signalled in the episode. */
+  static final int SIZE_FACTOR = 2;
 
   private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
   /** Stalls that may wait for their GC notifications at once (back-to-back collections). */
@@ -135,6 +155,21 @@ final class JvmStallSampler implements FineSampler {
   private volatile long gcStalls;
   private volatile double lastStallMs;
   private volatile double baselineUs;
+  private volatile long lastStallGcPauseMs;
+  private double lostNanosTotal;
+  private volatile double lostMs;
+  private volatile long episodeStalls;
+
+  // the running episode (sampler thread only; quietNanos may be set from a test's thread)
+  private volatile long quietNanos = QUIET_NANOS;
+  private long epCount;
+  private long epLostNanos;
+  private long epGcPauseMs;
+  private long epLastEnd;
+  private long epSignalledCount;
+  private long epSignalledMaxNanos;
+  private long epLongestNanos;
+  private String epLongestCause = "unknown";
 
   /** A meter with a stop log of its own over {@code gc} (tests). */
   JvmStallSampler(
@@ -159,7 +194,7 @@ final class JvmStallSampler implements FineSampler {
     this.resolutionNanos = stops.resolutionNanos();
     this.graceNanos = Math.max(GRACE_NANOS, 4 * resolutionNanos);
     this.windowNanos = windowNanos;
-    // each stall is its own episode, over when it is reported (it is seen only once over)
+    // repeated stalls are one episode; its quiet time is kept here (quietNanos), not in Episode
     this.episode =
         Episode.of(Signal.TYPE_EVENT_LOOP_LAG, KEY, clock)
             .peak(DataKeys.MAX_LAG_MS)
@@ -222,6 +257,17 @@ final class JvmStallSampler implements FineSampler {
     return thresholdNanos;
   }
 
+  /**
+   * Sets how long without a stall ends an episode ({@link #QUIET_NANOS} by default): tests that
+   * need one episode per forced GC shorten it. Any thread; used from the next wake-up on.
+   */
+  void quietNanos(long nanos) {
+    if (nanos < 0) {
+      throw new IllegalArgumentException("quiet time must be >= 0 but was " + nanos);
+    }
+    this.quietNanos = nanos;
+  }
+
   /** GcMonitor's time base minus this clock's, as calibrated so far; null before (tests). */
   @Nullable Long gcClockOffsetNanos() {
     return stops.calibrated() ? stops.gcOffsetNanos() : null;
@@ -255,12 +301,30 @@ final class JvmStallSampler implements FineSampler {
     // notification holds back the ones after it (for at most the grace)
     while (pendingCount > 0) {
       assignGcs();
-      if (!explained(0) && wakeNanos - pendingWake[0] < graceNanos) {
+      if (!explained(0) && ranNanos(pendingWake[0], wakeNanos) < graceNanos) {
         break;
       }
       finishOldest();
     }
     reportUncoveredGcPauses(wakeNanos);
+    if (episode.active() && pendingCount == 0 && ranNanos(epLastEnd, wakeNanos) >= quietNanos
+        && !gcPauseMayBeReported()) {
+      resolveEpisode();
+    }
+  }
+
+  /**
+   * Whether a GC pause above the threshold has arrived that no stall has claimed yet: it may
+   * still be reported from its own figures (reportUncoveredGcPauses), so calm has not returned.
+   */
+  private boolean gcPauseMayBeReported() {
+    for (int k = 0; k < stops.gcCount(); k++) {
+      if (!stops.gcMatched(k)
+          && TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k)) > thresholdNanos) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
@@ -296,6 +360,9 @@ final class JvmStallSampler implements FineSampler {
     into.put("lag.jvm.stalls", stalls);
     into.put("lag.jvm.gcStalls", gcStalls);
     into.put("lag.jvm.lastStallMs", lastStallMs);
+    into.put("lag.jvm.lastStallGcPauseMs", lastStallGcPauseMs);
+    into.put("lag.jvm.lostMs", lostMs);
+    into.put("lag.jvm.episodeStalls", episodeStalls);
     into.put("lag.jvm.baselineUs", baselineUs);
     into.put("lag.jvm.resolutionMs", resolutionNanos / 1e6);
   }
@@ -348,7 +415,7 @@ final class JvmStallSampler implements FineSampler {
             best = p;
           }
         } else if (stops.gcSeenAt(k) - pendingWake[p] >= 0
-            && stops.gcSeenAt(k) - pendingWake[p] <= graceNanos
+            && ranNanos(pendingWake[p], stops.gcSeenAt(k)) <= graceNanos
             && ownedNanos[p] + pause
                 <= pendingWake[p] - pendingParkStart[p] + GC_TIME_TOLERANCE_NANOS) {
           best = p;
@@ -360,6 +427,16 @@ final class JvmStallSampler implements FineSampler {
         ownedNanos[best] += pause;
       }
     }
+  }
+
+  /**
+   * How long the JVM ran between {@code from} and {@code to}: the time less the known stops. A
+   * notification cannot come while the JVM is stopped (the JMX thread is stopped too), so a
+   * stall's grace counts only this: a second collection longer than the grace, right after the
+   * first, does not cut the first stall's wait short (issue 12 §5).
+   */
+  private long ranNanos(long from, long to) {
+    return to - from - stops.stoppedNanos(from, to);
   }
 
   /**
@@ -409,7 +486,7 @@ final class JvmStallSampler implements FineSampler {
       }
     }
     if (first < 0) {
-      report(hiccup, "unknown", 0, null, null, "meter");
+      report(hiccup, wake, "unknown", 0, null, null, "meter");
       return;
     }
     long lag = hiccup;
@@ -435,7 +512,7 @@ final class JvmStallSampler implements FineSampler {
     if (matched == 1 && unexplained <= resolutionNanos + GC_TIME_TOLERANCE_NANOS) {
       stops.calibrate(stops.gcEndRaw(last) - wake);
     }
-    report(lag, "gc", pauseMs, stops.gcName(longest), stops.gcCause(longest), measuredBy);
+    report(lag, wake, "gc", pauseMs, stops.gcName(longest), stops.gcCause(longest), measuredBy);
   }
 
   /** GC pauses above the threshold that no reported stall covers (they hit the samplers' work). */
@@ -452,6 +529,7 @@ final class JvmStallSampler implements FineSampler {
       stops.addReported(stops.gcStart(k), stops.gcEnd(k));
       report(
           TimeUnit.MILLISECONDS.toNanos(stops.gcPauseMs(k)),
+          stops.calibrated() ? Math.min(now, stops.gcEnd(k)) : stops.gcSeenAt(k),
           "gc",
           stops.gcPauseMs(k),
           stops.gcName(k),
@@ -462,8 +540,10 @@ final class JvmStallSampler implements FineSampler {
 
   // ---- signals ------------------------------------------------------------------------------
 
+  /** One stall of {@code lagNanos} that ended at {@code endNanos}: counted, signalled if due. */
   private void report(
       long lagNanos,
+      long endNanos,
       String cause,
       long gcPauseMs,
       @Nullable String gcName,
@@ -475,38 +555,108 @@ final class JvmStallSampler implements FineSampler {
       gcStalls = ++gcStallCount;
     }
     lastStallMs = lagMs;
+    lastStallGcPauseMs = gcPauseMs;
+    lostNanosTotal += lagNanos;
+    lostMs = round(lostNanosTotal / 1e6);
     Severity severity =
         lagNanos >= CRITICAL_FACTOR * thresholdNanos ? Severity.CRITICAL : Severity.WARNING;
+    if (episode.active() && ranNanos(epLastEnd, endNanos - lagNanos) >= quietNanos) {
+      resolveEpisode(); // calm for the quiet time before this stall began (a stall reported late)
+    }
+    if (!episode.active()) {
+      epCount = 0;
+      epLostNanos = 0;
+      epGcPauseMs = 0;
+      epSignalledCount = 0;
+      epSignalledMaxNanos = 0;
+      epLongestNanos = 0;
+      epLastEnd = Long.MIN_VALUE;
+    }
+    if (lagNanos > epLongestNanos) {
+      epLongestNanos = lagNanos;
+      epLongestCause = cause;
+    }
+    Episode.Step step = episode.hold(severity, lagMs, endNanos - lagNanos, endNanos);
+    epCount++;
+    episodeStalls = epCount;
+    epLostNanos += lagNanos;
+    epGcPauseMs += gcPauseMs;
+    epLastEnd = epLastEnd == Long.MIN_VALUE ? endNanos : Math.max(epLastEnd, endNanos);
+    String escalation = null;
+    if (step == Episode.Step.ESCALATED) {
+      escalation = "severity";
+    } else if (step == Episode.Step.NONE) {
+      if (epCount >= COUNT_STEP && epCount >= 2 * epSignalledCount) {
+        escalation = "count";
+      } else if (lagNanos >= SIZE_FACTOR * epSignalledMaxNanos) {
+        escalation = "size";
+      } else {
+        return; // one more stall of the running episode: counted, not signalled
+      }
+    }
+    epSignalledCount = epCount;
+    epSignalledMaxNanos = Math.max(epSignalledMaxNanos, lagNanos);
     String what =
         "gc".equals(cause)
             ? "a garbage collection (" + gcName + ", " + gcCause + ", pause " + gcPauseMs + " ms)"
             : "an unknown cause (a safepoint, CPU starvation or the OS)";
-    // one episode per stall, from its start to the wake-up that ended it
-    long end = clock.nanoTime();
-    episode.hold(severity, lagMs, end - lagNanos, end);
-    emit(
+    String message = escalation == null
+        ? String.format(
+            Locale.ROOT,
+            "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
+            lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what)
+        : String.format(
+            Locale.ROOT,
+            "the JVM keeps stalling: %d stalls in this episode, %.1f ms lost, the longest %.1f ms;"
+                + " the last one %.1f ms (threshold %d ms), caused by %s",
+            epCount, epLostNanos / 1e6, episode.peak(), lagMs,
+            TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what);
+    Signal.Builder b =
         episode
-            .signal(severity)
-            .message(String.format(
-                Locale.ROOT,
-                "the JVM stalled for %.1f ms (threshold %d ms), caused by %s",
-                lagMs, TimeUnit.NANOSECONDS.toMillis(thresholdNanos), what))
+            .signal(episode.severity()) // the episode's highest: an update never steps down
+            .message(message)
             .data(lagData(lagMs, thresholdNanos, false, null, null, cause, gcPauseMs))
             .data(DataKeys.GC_NAME, gcName)
             .data(DataKeys.GC_CAUSE, gcCause)
             .data(DataKeys.MEASURED_BY, measuredBy)
             .data(DataKeys.RESOLUTION_MS, resolutionNanos / 1e6)
             .data(DataKeys.BASELINE_US, round(baseline() / 1000.0))
-            .build());
+            .data(DataKeys.COUNT, epCount)
+            .data(DataKeys.MAX_LAG_MS, round(episode.peak()))
+            .data(DataKeys.LOST_MS, round(epLostNanos / 1e6));
+    if (escalation != null) {
+      b.data(DataKeys.ESCALATION, escalation);
+    }
+    emit(b.build());
+  }
+
+  /** Ends the running episode at its last stall's end: one resolved signal with its totals. */
+  private void resolveEpisode() {
+    long count = epCount;
+    double lost = epLostNanos / 1e6;
+    double peak = episode.peak();
+    episodeStalls = 0;
     emit(
         episode
-            .resolve(end)
-            .message(String.format(Locale.ROOT, "the JVM runs again after a %.1f ms stall", lagMs))
-            .data(DataKeys.LAG_MS, round(lagMs))
+            .resolve(epLastEnd)
+            .message(String.format(
+                Locale.ROOT,
+                "the JVM runs again without stalls: %d stall%s, %.1f ms lost, the longest %.1f ms",
+                count, count == 1 ? "" : "s", lost, peak))
+            .data(DataKeys.COUNT, count)
+            .data(DataKeys.LOST_MS, round(lost))
             .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
-            .data(DataKeys.CAUSE, cause)
-            .data(DataKeys.GC_PAUSE_MS, gcPauseMs)
+            .data(DataKeys.CAUSE, epLongestCause)
+            .data(DataKeys.GC_PAUSE_MS, epGcPauseMs)
             .build());
+  }
+
+  /** Resolves a running episode (Argos closes: no calm will be seen any more). */
+  @Override
+  public void close() {
+    if (episode.active()) {
+      resolveEpisode();
+    }
   }
 
   private void emit(Signal s) {

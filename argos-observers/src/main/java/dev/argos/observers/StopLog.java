@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  * wake-ups longer than a resolution is the samplers' own work, a window the meter did not observe.
  *
  * GC pauses: polled from the GcMonitor (with our own cursor) on every wake() call, kept in a ring of GC_RING with their arrival time and whether the meter has matched
- * them to a stall. GcInfo times are in the GC's own time base, off from this clock by a constant
- * that the meter calibrates (see JvmStallSampler's design notes); gcStart(k)/gcEnd(k) are on this
+ * them to a stall. GcMonitor places GcInfo times on nanoTime by its first notification's arrival,
+ * late by that notification's latency: a constant that the meter calibrates (see JvmStallSampler's design notes); gcStart(k)/gcEnd(k) are on this
  * clock. Other consumers of the GcMonitor (the heap sampler) keep their own cursor.
  *
  * stoppedNanos(from, to): the larger of the windows' overlap and the GC pauses' overlap with

@@ -53,7 +53,8 @@ import org.jspecify.annotations.Nullable;
  *       50 ms): time from the stall's start to the {@code eventLoopLag} signal at a listener;
  *   <li>{@code gc}: forced full GCs over a live set built to make them pause longer than the
  *       threshold: the {@code lagMs} Argos reports for key {@code jvm} against the GC's own
- *       duration from its notification;
+ *       duration from its notification; each GC is forced once the previous JVM stall episode
+ *       has ended (10 s of calm), so that its signal is the first of an episode of its own;
  *   <li>{@code overhead}: a CPU- and allocation-heavy workload on every core, in alternating
  *       phases with Argos at its defaults (recording every request, about 10 µs of work, with
  *       a key) and without it; throughput per second of wall time and per second of process CPU.
@@ -452,6 +453,9 @@ public final class Harness {
       sleep(1000);
       for (int i = 0; i < count; i++) {
         sleep(500);
+        // repeated JVM stalls are one episode, which ends after 10 s without one: wait for calm,
+        // so that each forced GC opens an episode of its own and its first signal is measured
+        awaitNoJvmEpisode(argos);
         q.clear();
         notes.clear();
         long t0 = System.nanoTime();
@@ -473,6 +477,7 @@ public final class Harness {
         double gcPauseMs = -1;
         double afterMs = -1;
         Object cause = null;
+        Object episodeCount = null;
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
         Received x;
         while ((x = poll(q, end, s -> KEY_JVM.equals(s.key()) && !s.isResolved())) != null) {
@@ -481,6 +486,7 @@ public final class Harness {
             lagMs = ((Number) d.get("lagMs")).doubleValue();
             gcPauseMs = d.get("gcPauseMs") instanceof Number ? ((Number) d.get("gcPauseMs")).doubleValue() : -1;
             cause = d.get("cause");
+            episodeCount = d.get("count");
             afterMs = (x.atNanos() - returned) / 1e6;
           }
         }
@@ -490,6 +496,7 @@ public final class Harness {
         row.put("reportedLagMs", lagMs);
         row.put("reportedGcPauseMs", gcPauseMs);
         row.put("cause", String.valueOf(cause));
+        row.put("episodeCount", String.valueOf(episodeCount)); // 1: the episode's first signal
         row.put("signalAfterGcReturnedMs", round(afterMs));
         if (lagMs >= 0 && gcMs >= 0) {
           if (afterMs >= 0) {
@@ -525,6 +532,14 @@ public final class Harness {
     r.put("signalAfterGcReturnedMs", summary(after));
     r.put("rows", rows);
     return r;
+  }
+
+  /** Waits (up to 30 s) until no JVM stall episode runs: its quiet time has passed. */
+  private static void awaitNoJvmEpisode(Argos argos) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (argos.snapshot().getLong("lag.jvm.episodeStalls", 0) > 0 && System.nanoTime() < until) {
+      sleep(100);
+    }
   }
 
   /** About {@code mb} MB of small linked objects: slow to mark, so a full GC pauses long. */
