@@ -375,7 +375,7 @@ public final class Harness {
               t.setDaemon(true);
               return t;
             });
-    Argos argos = Argos.createArgos();
+    Argos argos = Argos.createArgos(HostCost.benchConfig()); // defaults unless argos.bench.thresholdMs
     long thresholdMs = argos.config().thresholds().eventLoopLag().toMillis();
     List<Double> latencies = new ArrayList<>();
     List<Double> reportedLag = new ArrayList<>();

@@ -4,6 +4,8 @@ import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
 import dev.argos.core.Quarantine;
 import dev.argos.observers.Argos;
+import dev.argos.observers.ArgosConfig;
+import dev.argos.observers.Thresholds;
 import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -135,8 +138,22 @@ final class HostCost {
     }
   }
 
+  /**
+   * Argos's defaults, or with the eventLoopLag threshold of {@code argos.bench.thresholdMs} when
+   * set (the watchdog's probe cadence follows it): to measure the cost / latency curve.
+   */
+  static ArgosConfig benchConfig() {
+    Integer ms = Integer.getInteger("argos.bench.thresholdMs");
+    if (ms == null) {
+      return ArgosConfig.defaults();
+    }
+    return ArgosConfig.builder()
+        .thresholds(Thresholds.builder().eventLoopLag(Duration.ofMillis(ms)).build())
+        .build();
+  }
+
   private static Running startArgos() {
-    Argos argos = Argos.createArgos();
+    Argos argos = Argos.createArgos(benchConfig());
     Agent agent =
         Agent.createAgent(
             AgentConfig.builder().quarantine(Quarantines.inMemory()).observer(argos).build());
@@ -153,6 +170,7 @@ final class HostCost {
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
     r.put("settleMs", settleMs);
+    r.put("thresholdMs", benchConfig().thresholds().eventLoopLag().toMillis());
     r.put("method", "process CPU time (OperatingSystemMXBean.getProcessCpuTime) per second of wall,"
         + " phases ABBA, B a fresh Argos at defaults settled before measuring; cost = B - A per pair");
     List<Object> rows = new ArrayList<>();
