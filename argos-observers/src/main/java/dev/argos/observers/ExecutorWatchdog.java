@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * thread (a state read in every known implementation); one that blocked would be reported by
  * the engine's liveness check (SamplerLiveness), from outside the sampler thread.
  *
- * In-progress detection: every `check` (a FineSampler wake-up) looks at each outstanding probe.
+ * In-progress detection: every `check` (a FineSampler wake-up when one is due, see Cadence)
+ * looks at each outstanding probe.
  * Its own lag is its age minus the time the whole JVM or the sampler thread was known stopped
  * (StopLog.stoppedNanos, the log shared with the JVM stall meter; each wake-up is handed to it
  * before the check, so it does not matter which of the two samplers runs first): a GC pause is
@@ -425,7 +426,7 @@ final class ExecutorWatchdog implements FineSampler {
     boolean released;
     final Episode episode;
     boolean submittedOnce;
-    /** When the sampler last asked for a probe to be submitted: the next is due a probe interval later. */
+    /** When the sampler last asked for a probe: the next is due a probe interval later. */
     long requestedNanos;
 
     Watch(String name, Executor executor) {
