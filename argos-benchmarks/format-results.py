@@ -159,6 +159,158 @@ def section_result(h, name):
     return r
 
 
+def ci_text(c, unit=" %"):
+    if not c:
+        return NA
+    return f"{c[0]:.3f}{unit} (95 % CI {c[1]:.3f} … {c[2]:.3f})"
+
+
+def verdict_ci(c, limit):
+    """met / missed by a 95 % interval of a mean; inconclusive when it straddles the limit."""
+    if not c:
+        return NA
+    if c[2] <= limit:
+        return "met"
+    if c[1] > limit:
+        return "**missed**"
+    return f"inconclusive: the interval straddles {limit:g} % (mean {'under' if c[0] <= limit else 'over'})"
+
+
+def merged(paths):
+    """The sections of several harness JSON files, later files winning."""
+    out = {}
+    for p in paths:
+        d = load(p) if os.path.exists(p) else None
+        if d:
+            for k, v in d.items():
+                if k == "workload" and isinstance(v, dict) and v.get("mode", "calls") != "calls":
+                    k = "workload:" + v["mode"]  # the other modes (control, record, ...) beside it
+                out[k] = v
+    return out
+
+
+def cost_sections(h, targets, command=None, note=None):
+    """The whole-process sections (harness hostCost, startup, workload) as markdown lines."""
+    L = []
+    w = L.append
+    hc = section_result(h, "hostCost")
+    st = section_result(h, "startup")
+    wl = section_result(h, "workload")
+    if not (hc or st or wl):
+        return L
+    w("## What the host pays: the whole process")
+    w("")
+    w("Harness sections `hostCost`, `startup` and `workload` (`dev.argos.benchmarks.harness.HostCost`):")
+    w("every figure is the CPU time of the whole process (the application's threads, Argos's, the")
+    w("watched executors' own threads woken by probes, JIT, GC), with and without Argos, not the CPU")
+    w("time of Argos's threads alone as in the idle-cost section above.")
+    w("")
+    if note:
+        w(f"> **{note}**")
+        w("")
+    if command:
+        w("```")
+        w(command)
+        w("```")
+        w("")
+    if hc and hc.get("rows"):
+        w("### Idle Argos, whole process")
+        w("")
+        w(f"An otherwise idle process in alternating phases (order ABBA) of {hc.get('phaseMs', 0) / 1000:g} s: A without Argos, B")
+        w(f"with a fresh Argos at its defaults under an agent with `Quarantines.inMemory()`, given {hc.get('settleMs', 0) / 1000:g} s to")
+        w("settle before each measurement; 0, 1 or 8 idle single-thread executors exist in both arms and are")
+        w(f"watched in B. {hc.get('pairs')} pairs per row. The A/A control runs no Argos in either arm: its interval is")
+        w("the method's own noise. Process CPU from `getProcessCpuTime` (counted in 10 ms clock ticks, so")
+        w("one phase resolves about 0.1 %: the mean over pairs is the figure), and the same from the")
+        w("live threads' `/proc/self/task/*/schedstat` (nanoseconds). Wake-ups: voluntary context")
+        w("switches of all threads per second.")
+        w("")
+        w("| watched executors | without (mean, % of one core) | with (mean) | cost: with − without, mean (95 % CI) | same, from schedstat | wake-ups/s without → with | of which Argos's threads |")
+        w("|---|---|---|---|---|---|---|")
+        byw = {}
+        for row in hc["rows"]:
+            byw[str(row.get("watched"))] = row
+            wo = row.get("withoutPercentOfOneCore") or {}
+            wi = row.get("withPercentOfOneCore") or {}
+            wa = row.get("wakeUpsPerSecondWithout") or {}
+            wb = row.get("wakeUpsPerSecondWith") or {}
+            ar = row.get("argosThreadsPercentOfOneCore") or {}
+            label = "A/A control" if row.get("watched") == "control" else str(row.get("watched"))
+            w(f"| {label} | {num(wo.get('mean'), 3)} % | {num(wi.get('mean'), 3)} % | {ci_text(row.get('costPercentOfOneCoreCi95'))} | "
+              f"{ci_text(row.get('threadsSchedstatCostPercentOfOneCoreCi95'))} | {num(wa.get('mean'), 0)} → {num(wb.get('mean'), 0)} | "
+              f"{num(ar.get('mean'), 3) + ' %' if ar.get('mean') is not None else NA} |")
+        w("")
+        ctrl = byw.get("control")
+        ctext = f"; control {ci_text(ctrl.get('costPercentOfOneCoreCi95'))}" if ctrl else ""
+        for n, limit, what in (("0", 0.3, "nothing watched"), ("1", 0.5, "one watched executor")):
+            row = byw.get(n)
+            c = row.get("costPercentOfOneCoreCi95") if row else None
+            targets.append((f"whole process, idle Argos at defaults, {what}: ≤ {limit} % of one core",
+                            (ci_text(c) + ctext) if c else NA,
+                            verdict_ci(c, limit)))
+        r1, r8 = byw.get("1"), byw.get("8")
+        if r1 and r8 and r1.get("costPercentOfOneCoreCi95") and r8.get("costPercentOfOneCoreCi95"):
+            per = (r8["costPercentOfOneCoreCi95"][0] - r1["costPercentOfOneCoreCi95"][0]) / 7
+            wk = ((r8.get("wakeUpsPerSecondWith") or {}).get("mean"), (r1.get("wakeUpsPerSecondWith") or {}).get("mean"))
+            wtext = f", {(wk[0] - wk[1]) / 7:.0f} wake-ups/s per executor" if None not in wk else ""
+            targets.append(("whole process: each extra watched executor well under 0.1 % of one core",
+                            f"{per:.3f} % per executor ((8 watched − 1 watched) ÷ 7, a difference of two means){wtext}{ctext}",
+                            verdict(per < 0.1)))
+        w("")
+    if st:
+        w("### Start-up")
+        w("")
+        w(f"Child JVMs (same `java`, same class path, default flags), {st.get('pairs')} pairs alternately with and")
+        w("without `Argos.createArgos()` + `Agent.createAgent(...)` (which starts it) at defaults with")
+        w("`Quarantines.inMemory()`; the calls timed inside the child, and the child's whole process CPU at")
+        w("its end. Classes counted with `-Xlog:class+load` in one more child of each kind.")
+        w("")
+        cw, cc = st.get("callsWallMs") or {}, st.get("callsProcessCpuMs") or {}
+        pw, po, pd = st.get("processCpuMsWith") or {}, st.get("processCpuMsWithout") or {}, st.get("processCpuMsDiffPerPair") or {}
+        wd = st.get("childWallMsDiffPerPair") or {}
+        w("| figure | p50 | min … max |")
+        w("|---|---|---|")
+        w(f"| wall time of the calls | {num(cw.get('p50'), 1)} ms | {num(cw.get('min'), 1)} … {num(cw.get('max'), 1)} ms |")
+        w(f"| process CPU during the calls (all threads) | {num(cc.get('p50'), 1)} ms | {num(cc.get('min'), 1)} … {num(cc.get('max'), 1)} ms |")
+        w(f"| whole child process CPU, with | {num(pw.get('p50'), 0)} ms | {num(pw.get('min'), 0)} … {num(pw.get('max'), 0)} ms |")
+        w(f"| whole child process CPU, without (control arm) | {num(po.get('p50'), 0)} ms | {num(po.get('min'), 0)} … {num(po.get('max'), 0)} ms |")
+        w(f"| extra process CPU per pair | {num(pd.get('p50'), 0)} ms | {num(pd.get('min'), 0)} … {num(pd.get('max'), 0)} ms |")
+        w(f"| extra child wall time per pair (JVM start to exit) | {num(wd.get('p50'), 0)} ms | {num(wd.get('min'), 0)} … {num(wd.get('max'), 0)} ms |")
+        w("")
+        def count(x):
+            return NA if x is None else f"{int(x):,}"
+        w(f"Classes loaded: {count(st.get('classesLoadedWith'))} with Argos, {count(st.get('classesLoadedWithout'))} without;"
+          f" of them {st.get('argosClassesWith')} Argos's and {st.get('jacksonClassesWith')} Jackson's.")
+        w("")
+        targets.append(("start-up: createArgos + createAgent + start at defaults ≤ 50 ms wall",
+                        f"p50 {num(cw.get('p50'), 1)} ms, max {num(cw.get('max'), 1)} ms (whole child: +{num(pd.get('p50'), 0)} ms CPU)",
+                        verdict_limit(cw.get("p50"), 50)))
+        jk = st.get("jacksonClassesWith")
+        targets.append(("start-up: no Jackson class loaded until something writes JSON",
+                        NA if jk is None else f"{jk} Jackson classes loaded", NA if jk is None else verdict(jk == 0)))
+    if wl:
+        w("### A request workload on every core")
+        w("")
+        w(f"Requests of about 1 µs (sort 32 random ints, fill a small `HashMap`) on {wl.get('threads')} threads, each with a key")
+        w("built for it (`10.a.b.c`, one of about a million clients), in alternating phases (ABBA) of")
+        w(f"{wl.get('phaseMs', 0) / 1000:g} s: with a fresh Argos at defaults (settled {wl.get('settleMs', 0) / 1000:g} s) and the workload calling")
+        w("`recordRequest(key)` and `isQuarantined(key)` on every request, and without Argos (the key still")
+        w("built). Extra = process CPU per request with ÷ without − 1, per pair.")
+        w("")
+        rows = [wl] + [v for k, v in sorted(h.items()) if k.startswith("workload:") and isinstance(v, dict) and "error" not in v]
+        w("| mode | pairs | CPU per request without (p50) | with (p50) | extra process CPU, mean (95 % CI) |")
+        w("|---|---|---|---|---|")
+        for r in rows:
+            a, b = r.get("cpuMicrosPerRequestWithout") or {}, r.get("cpuMicrosPerRequestWith") or {}
+            w(f"| `{r.get('mode')}` | {r.get('pairs')} | {num(a.get('p50'), 3)} µs | {num(b.get('p50'), 3)} µs | {ci_text(r.get('extraCpuPercentCi95'))} |")
+        w("")
+        c = wl.get("extraCpuPercentCi95")
+        ctl = [v for k, v in h.items() if k == "workload:control" and isinstance(v, dict)]
+        cc = f"; control {ci_text(ctl[0].get('extraCpuPercentCi95'))}" if ctl else ""
+        targets.append(("workload of ~1 µs requests: extra process CPU ≤ 3 %", ci_text(c) + cc, verdict_ci(c, 3.0)))
+    return L
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jmh", required=True)
@@ -170,9 +322,26 @@ def main():
     ap.add_argument("--cpu", default="")
     ap.add_argument("--cores", default="?")
     ap.add_argument("--note", default="")
+    ap.add_argument("--cost", action="append", default=[],
+                    help="harness JSON with the whole-process sections (hostCost, startup, workload)")
+    ap.add_argument("--cost-command", default=None, help="the command that measured the --cost files")
+    ap.add_argument("--cost-note", default=None, help="a note above the whole-process sections")
+    ap.add_argument("--sections-only", action="store_true",
+                    help="print only the whole-process sections and their targets to stdout")
     ap.add_argument("--ablation", action="append", default=[],
                     help="harness JSON of the overhead section run with another argos.bench.record")
     a = ap.parse_args()
+    if a.sections_only:
+        targets = []
+        lines = cost_sections(merged(a.cost), targets, a.cost_command, a.cost_note)
+        lines.append("### Targets of issue 12 (§1, §2), from these figures")
+        lines.append("")
+        lines.append("| target | measured | |")
+        lines.append("|---|---|---|")
+        for t, m, v in targets:
+            lines.append(f"| {t} | {m} | {v} |")
+        print("\n".join(lines))
+        return
 
     jmh = Jmh(load(a.jmh))
     h = load(a.harness) or {}
@@ -547,7 +716,8 @@ def main():
     w("")
     w("Harness sections `idle` and `idleWatching`: Argos at its defaults under an agent with one")
     w("listener, nothing else running (in `idleWatching`, Argos also watches one idle single-thread")
-    w("executor, which makes the sampler thread wake every 10 ms instead of every 25 ms); CPU time")
+    w("executor, which makes the sampler thread wake at the watchdog's probe cadence: every 20 ms at")
+    w("the defaults since f2a0143, 10 ms before, instead of every 25 ms); CPU time")
     w("(`ThreadMXBean.getThreadCpuTime`) and bytes allocated")
     w("(`com.sun.management.ThreadMXBean.getThreadAllocatedBytes`) of every thread whose name starts")
     w("with `argos`. GC notification handling runs on the JVM's own notification thread, and the")
@@ -556,7 +726,7 @@ def main():
     w("long-running service pays), and *start-up*, from 2 s after (the sampler's code still")
     w("interpreted or in the JIT's first tier: a tick runs 10 times a second, so the JIT takes tens")
     w("of seconds to compile it). The floor is measured in the same windows: a bare thread that only")
-    w("parks in the same slices (25 ms, 10 ms while watching) and does nothing else; on this virtual")
+    w("parks in the same slices (25 ms, the probe interval while watching) and does nothing else; on this virtual")
     w("machine each wake-up costs tens of microseconds of CPU, and how many depends on the host's")
     w("load, so the floor and Argos move together from run to run.")
     w("")
@@ -595,6 +765,10 @@ def main():
         w(NA + ".")
         targets.append(("idle Argos at defaults under 0.5 % of one core", NA, NA))
     w("")
+
+    # ------------------------------------------------------------------ whole process
+    if a.cost:
+        L.extend(cost_sections(merged(a.cost), targets, a.cost_command, a.cost_note))
 
     # ------------------------------------------------------------------ targets
     w("## Targets")

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds argos-benchmarks, runs every JMH benchmark (forks 1, 3 x 1 s warm-up, 5 x 1 s
 # measurement, -prof gc, JSON output), then the harness (detection latency, GC lag error, host
-# overhead, idle cost, retained memory), and rewrites docs/benchmarks.md from the results.
-# About 13 minutes on a 2-core machine (12 min 37 s on 2026-12-01).
+# overhead, idle cost, retained memory), then the whole-process sections (idle Argos with 0, 1
+# and 8 watched executors against an A/A control, start-up in child JVMs, a ~1 µs request
+# workload), and rewrites docs/benchmarks.md from the results.
+# About 13 minutes on a 2-core machine (12 min 37 s on 2026-12-01) without the whole-process
+# sections, which add about 17 minutes at their sizes below.
 #
 # Usage: argos-benchmarks/run-benchmarks.sh [--no-build] [--note "text for the top of the page"]
 # Environment: JAVA_HOME selects the JVM (default: java on the PATH); JMH_ARGS adds JMH options
@@ -59,6 +62,19 @@ for mode in plain none control; do
     --out "$out/harness-$mode.json" overhead 2>&1 | tee "$out/harness-$mode.log"
 done
 
+# what the host pays, counted as the whole process's CPU time (issue 12 §1, §2), each section in
+# a JVM of its own: 4 ABBA pairs of 15 s phases per row (0, 1, 8 watched, A/A control), 8 pairs
+# of start-up children, 8 pairs of 3 s workload phases (and the workload's A/A control)
+echo "== harness whole-process sections" >&2
+"$java" -Xms512m -Xmx512m -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "$jar" dev.argos.benchmarks.harness.Harness --out "$out/harness-cost.json" hostCost startup \
+  2>&1 | tee "$out/harness-cost.log"
+for mode in calls control; do
+  "$java" -Xms512m -Xmx512m -XX:+UseG1GC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+    -Dargos.bench.workloadMode=$mode -cp "$jar" dev.argos.benchmarks.harness.Harness \
+    --out "$out/harness-workload-$mode.json" workload 2>&1 | tee "$out/harness-workload-$mode.log"
+done
+
 elapsed=$(( $(date +%s) - started ))
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (with uncommitted changes)"; fi
@@ -67,6 +83,8 @@ python3 argos-benchmarks/format-results.py \
   --jmh "$out/jmh.json" --harness "$out/harness.json" --doc docs/benchmarks.md \
   --ablation "$out/harness-plain.json" --ablation "$out/harness-none.json" \
   --ablation "$out/harness-control.json" \
+  --cost "$out/harness-cost.json" --cost "$out/harness-workload-calls.json" \
+  --cost "$out/harness-workload-control.json" \
   --command "argos-benchmarks/run-benchmarks.sh" --elapsed "$elapsed" --commit "$commit" \
   --cpu "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')" \
   --cores "$(nproc 2>/dev/null || echo '?')" --note "$note" \

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * thread (a state read in every known implementation); one that blocked would be reported by
  * the engine's liveness check (SamplerLiveness), from outside the sampler thread.
  *
- * In-progress detection: every `check` (a FineSampler wake-up) looks at each outstanding probe.
+ * In-progress detection: every `check` (a FineSampler wake-up when one is due, see Cadence)
+ * looks at each outstanding probe.
  * Its own lag is its age minus the time the whole JVM or the sampler thread was known stopped
  * (StopLog.stoppedNanos, the log shared with the JVM stall meter; each wake-up is handed to it
  * before the check, so it does not matter which of the two samplers runs first): a GC pause is
@@ -55,7 +56,26 @@ import org.slf4j.LoggerFactory;
  * taken now. Own lag at CRITICAL_FACTOR x threshold escalates to
  * CRITICAL (with a fresh stack). When the probe finally runs: one INFO resolved with durationMs.
  * Each watch runs its episodes through an Episode (the same data.episode on all three signals).
- * Detection latency: at most threshold + probeInterval + check after the stall starts.
+ * Detection latency: at most threshold + probeInterval (+ the sampler thread's wake-up jitter)
+ * after the stall starts.
+ *
+ * Cadence (what an idle watched executor costs the host): every probe wakes three threads (the
+ * sampler to decide, argos-prober to call execute(), the executor's own thread to run it), so
+ * the probe interval is the main lever. It is as long as the latency target allows: 2/5 of the
+ * threshold (20 ms at 50 ms), since a stall that starts just after a probe ran is seen by the
+ * next probe, at most one interval later, and reported one threshold after that: a budget of
+ * 1.4 x threshold (70 ms at the defaults, inside the promised 75 ms p99). The checks do not
+ * run on a fixed fine cadence: after each check the watchdog knows when the next one is needed
+ * (the next probe is due, or an outstanding probe's own lag would cross the threshold: its
+ * submission + the threshold + the time the JVM was known stopped since), and resolutionNanos()
+ * asks the sampler thread to wake exactly then, never later than a probe interval. So a
+ * probe whose deadline falls between two wake-ups is judged at its deadline, not up to a check
+ * interval later, and the sampler wakes once per probe, not once per check. Probes are due
+ * from the time they were requested (on the sampler thread), not from when the prober called
+ * execute(), so the prober's own wake-up delay never adds a second sampler wake-up.
+ * Why the sampler, not the prober, runs the checks: the prober may be blocked inside a user's
+ * execute() (that is what it is for), and the stall of that call must itself be reported
+ * while in progress; the sampler wakes at least every JVM-meter slice (25 ms) anyway.
  *
  * Lost probes: an executor may drop a probe (DiscardPolicy). While an episode lasts over
  * SPARE_AFTER, a second probe is submitted; if it runs while the first has not, the executor
@@ -108,7 +128,14 @@ final class ExecutorWatchdog implements FineSampler {
   private final Object lock = new Object();
   private volatile Watch[] watches = new Watch[0];
   private boolean warnedFull;
-  private long lastCheckNanos = Long.MIN_VALUE;
+  /** When the next check is needed (sampler thread writes; resolutionNanos reads). */
+  private volatile long nextCheckNanos;
+  /** A check is needed at the next wake-up (a watch was added; nothing checked yet). */
+  private volatile boolean checkNow = true;
+  /** The shortest slice asked for, so that a deadline just passed does not spin the thread. */
+  static final long MIN_SLICE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  /** How far past its deadline a probe is judged, so that its own lag is over the threshold. */
+  static final long DEADLINE_MARGIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
   /** A watchdog at the threshold of {@code stops}, the stop log it shares with the stall meter. */
   ExecutorWatchdog(
@@ -139,7 +166,7 @@ final class ExecutorWatchdog implements FineSampler {
   }
 
   static ExecutorWatchdog create(ArgosConfig config, StopLog stops, SignalSink sink) {
-    long res = checkNanos(stops.thresholdNanos());
+    long res = probeIntervalNanos(stops.thresholdNanos());
     // one job in flight per watch at most; hand a blocked submission over at the threshold
     Prober prober = new Prober(config.clock(), stops.thresholdNanos(), MAX_WATCHED);
     return new ExecutorWatchdog(config.clock(), sink, stops, res, res, prober);
@@ -151,14 +178,13 @@ final class ExecutorWatchdog implements FineSampler {
   }
 
   /**
-   * How often watched executors are checked (and probed) for a threshold: a fifth of it, within
-   * [1 ms, 10 ms] (10 ms at the default 50 ms), so that a stall is signalled within threshold +
-   * 10 ms of its start. Only while something is watched does the sampler thread wake this often.
+   * How often each watched executor is probed for a threshold: 2/5 of it, at least 1 ms (20 ms
+   * at the default 50 ms), so that a stall is signalled within 1.4 x the threshold of its start
+   * (see the design notes, Cadence). The sampler thread wakes at least this often only while
+   * something is watched, and besides at the deadlines of outstanding probes.
    */
-  static long checkNanos(long thresholdNanos) {
-    return Math.max(
-        TimeUnit.MILLISECONDS.toNanos(1),
-        Math.min(thresholdNanos / 5, TimeUnit.MILLISECONDS.toNanos(10)));
+  static long probeIntervalNanos(long thresholdNanos) {
+    return Math.max(TimeUnit.MILLISECONDS.toNanos(1), thresholdNanos / 5 * 2);
   }
 
   @Override
@@ -168,7 +194,15 @@ final class ExecutorWatchdog implements FineSampler {
 
   @Override
   public long resolutionNanos() {
-    return watches.length == 0 ? Long.MAX_VALUE : checkNanos;
+    if (watches.length == 0) {
+      return Long.MAX_VALUE;
+    }
+    if (checkNow) {
+      return MIN_SLICE_NANOS;
+    }
+    // wake at the next check needed, never later than checkNanos
+    long until = nextCheckNanos - clock.nanoTime();
+    return Math.max(MIN_SLICE_NANOS, Math.min(checkNanos, until));
   }
 
   /**
@@ -193,6 +227,7 @@ final class ExecutorWatchdog implements FineSampler {
       Watch[] grown = Arrays.copyOf(old, old.length + 1);
       grown[old.length] = w;
       watches = grown;
+      checkNow = true; // its first probe at the next wake-up
     }
     return w;
   }
@@ -215,8 +250,7 @@ final class ExecutorWatchdog implements FineSampler {
   @Override
   public void onWake(long parkStartNanos, long dueNanos, long wakeNanos) {
     stops.wake(parkStartNanos, dueNanos, wakeNanos); // first or second: the same stop windows
-    if (lastCheckNanos == Long.MIN_VALUE || wakeNanos - lastCheckNanos >= checkNanos) {
-      lastCheckNanos = wakeNanos;
+    if (checkNow || wakeNanos - nextCheckNanos >= 0) {
       check(wakeNanos);
     }
   }
@@ -229,14 +263,21 @@ final class ExecutorWatchdog implements FineSampler {
 
   /** Checks every watch once at {@code now}; sampler thread (or tests). */
   void check(long now) {
+    checkNow = false;
     if (watches.length > 0) {
       submitter.maintain(now);
     }
     boolean removed = false;
+    long next = now + checkNanos;
     for (Watch w : watches) {
       try {
         if (!w.check(now)) {
           removed = true;
+        } else {
+          long due = w.nextCheck(now);
+          if (due - next < 0) {
+            next = due;
+          }
         }
       } catch (RuntimeException e) {
         log.debug("argos: watch {} failed", SafeText.neutralise(w.name, 128), e);
@@ -255,6 +296,7 @@ final class ExecutorWatchdog implements FineSampler {
         watches = keep.toArray(new Watch[0]);
       }
     }
+    nextCheckNanos = next;
   }
 
   @Override
@@ -394,6 +436,8 @@ final class ExecutorWatchdog implements FineSampler {
     boolean released;
     final Episode episode;
     boolean submittedOnce;
+    /** When the sampler last asked for a probe: the next is due a probe interval later. */
+    long requestedNanos;
 
     Watch(String name, Executor executor) {
       this.name = name;
@@ -445,8 +489,11 @@ final class ExecutorWatchdog implements FineSampler {
           spare = was;
           return true;
         }
-        if (!submittedOnce || now - probe.submittedNanos >= probeIntervalNanos) {
+        // due a probe interval after the last request; a wake-up up to a quarter early (another
+        // sampler's slice) submits now rather than waking the thread again just for it
+        if (!submittedOnce || now - requestedNanos >= probeIntervalNanos - probeIntervalNanos / 4) {
           submittedOnce = true;
+          requestedNanos = now;
           probe.outstanding = true;
           return request(probe, false, now);
         }
@@ -492,6 +539,30 @@ final class ExecutorWatchdog implements FineSampler {
         }
       }
       return true;
+    }
+
+    /**
+     * When this watch needs its next check, after a check at {@code now}: at the deadline of an
+     * outstanding probe (its own lag crosses the threshold), else when its next probe is due;
+     * during an episode or while a submission is on its way, a probe interval from now at most.
+     */
+    long nextCheck(long now) {
+      long soon = now + probeIntervalNanos;
+      if (episode.active()) {
+        return soon;
+      }
+      if (!probe.outstanding) {
+        if (probe.stage != IDLE || spare.outstanding || spare.stage != IDLE) {
+          return soon;
+        }
+        return submittedOnce ? requestedNanos + probeIntervalNanos : now; // the next probe
+      }
+      if (probe.stage == PENDING && !probe.keepOrigin || !probe.queued && probe.stage == IDLE) {
+        return soon; // not yet inside execute(), or refused (retried)
+      }
+      long deadline = probe.submittedNanos + stops.stoppedNanos(probe.submittedNanos, now)
+          + thresholdNanos + DEADLINE_MARGIN_NANOS;
+      return deadline - soon < 0 ? deadline : soon;
     }
 
     /**

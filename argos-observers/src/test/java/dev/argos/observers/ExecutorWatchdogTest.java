@@ -561,9 +561,55 @@ class ExecutorWatchdogTest {
     assertThat(engine.sliceNanos()).isEqualTo(25 * MS);
     HandRun loop = new HandRun();
     try (var watch = watchdog.watch("loop", loop)) {
-      assertThat(engine.sliceNanos()).as("checks every threshold / 5 while watching").isEqualTo(10 * MS);
+      assertThat(engine.sliceNanos()).as("checks at once when a watch is added").isEqualTo(ExecutorWatchdog.MIN_SLICE_NANOS);
+      // its first probe (on the prober's thread); this watchdog runs on the system clock
+      watchdog.check(Clock.system().nanoTime());
+      assertThat(engine.sliceNanos()).as("then once per probe interval, 2/5 of the threshold")
+          .isBetween(15 * MS, 20 * MS);
     }
-    watchdog.check(clock.nanoTime()); // releases the closed watch
+    watchdog.check(Clock.system().nanoTime()); // releases the closed watch
     assertThat(engine.sliceNanos()).isEqualTo(25 * MS);
+    watchdog.close(); // and its prober thread
+  }
+
+  @Test
+  void anIdleWatchedExecutorCostsOneWakeUpPerProbeIntervalAndAStallIsJudgedAtItsDeadline() {
+    // the default cadence: a probe every 2/5 of the threshold (20 ms at 50 ms)
+    assertThat(ExecutorWatchdog.probeIntervalNanos(50 * MS)).isEqualTo(20 * MS);
+    long interval = ExecutorWatchdog.probeIntervalNanos(50 * MS);
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, interval, interval, INLINE);
+    HandRun ex = new HandRun();
+    d.watch("loop", ex);
+    // the sampler thread parks for what the watchdog asks, the executor idle (runs each probe)
+    int wakes = 0;
+    int probes = 0;
+    long start = clock.nanoTime();
+    while (clock.nanoTime() - start < 1000 * MS) {
+      long park = clock.nanoTime();
+      clock.advance(Duration.ofNanos(d.resolutionNanos()));
+      d.onWake(park, clock.nanoTime(), clock.nanoTime());
+      wakes++;
+      probes += ex.queue.size();
+      ex.runAll();
+    }
+    assertThat(probes).as("probes in 1 s").isBetween(50, 51);
+    assertThat(wakes).as("sampler wake-ups in 1 s: one per probe").isBetween(50, 52);
+    // now the executor stalls: the probe submitted last is never run
+    long submitted = clock.nanoTime();
+    long park = clock.nanoTime();
+    clock.advance(Duration.ofNanos(d.resolutionNanos()));
+    d.onWake(park, clock.nanoTime(), clock.nanoTime()); // a new probe (the last one ran)
+    submitted = clock.nanoTime();
+    assertThat(ex.queue).hasSize(1);
+    while (firing().isEmpty() && clock.nanoTime() - submitted < 200 * MS) {
+      park = clock.nanoTime();
+      clock.advance(Duration.ofNanos(d.resolutionNanos()));
+      d.onWake(park, clock.nanoTime(), clock.nanoTime());
+    }
+    assertThat(firing()).hasSize(1);
+    double lagMs = (Double) firing().get(0).data().get("lagMs");
+    // judged at its deadline (threshold + 0.1 ms), not at the next wake-up a probe interval on
+    assertThat(lagMs).isGreaterThan(50.0).isLessThan(51.0);
+    assertThat((clock.nanoTime() - submitted) / 1e6).isLessThan(51.0);
   }
 }

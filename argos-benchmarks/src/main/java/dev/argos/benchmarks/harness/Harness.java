@@ -69,11 +69,22 @@ import org.jspecify.annotations.Nullable;
  * the overhead between the hot path and the background threads; {@code control} runs no Argos in
  * either arm, an A/A control that shows the method's own noise and bias. Results go to stdout and, as
  * JSON, to {@code --out}.
+ *
+ * <p>Sections run only when named ({@code hostCost}, {@code startup}, {@code workload}): what the
+ * whole process pays, see {@link HostCost}; sizes {@code argos.bench.watched} (default {@code
+ * 0,1,8}), {@code argos.bench.costPairs}, {@code argos.bench.costPhaseMs}, {@code
+ * argos.bench.settleMs}, {@code argos.bench.startupPairs}, {@code argos.bench.workloadPairs},
+ * {@code argos.bench.workloadPhaseMs}, {@code argos.bench.workloadMode}.
  */
 public final class Harness {
   private static final String LOOP = "bench-loop";
   private static final String KEY_JVM = "jvm";
   private static final List<String> ALL = List.of("memory", "idle", "idleWatching", "detection", "gc", "overhead");
+  /**
+   * Sections run only when named: whole-process figures ({@link HostCost}), each best in a JVM of
+   * its own.
+   */
+  private static final List<String> EXTRA = List.of("hostCost", "startup", "workload");
 
   private Harness() {}
 
@@ -84,10 +95,11 @@ public final class Harness {
     for (int i = 0; i < args.length; i++) {
       if ("--out".equals(args[i]) && i + 1 < args.length) {
         out = Path.of(args[++i]);
-      } else if (ALL.contains(args[i])) {
+      } else if (ALL.contains(args[i]) || EXTRA.contains(args[i])) {
         sections.add(args[i]);
       } else {
-        System.err.println("usage: Harness [--out file.json] [" + String.join("|", ALL) + "]...");
+        System.err.println(
+            "usage: Harness [--out file.json] [" + String.join("|", ALL) + "|" + String.join("|", EXTRA) + "]...");
         System.exit(2);
       }
     }
@@ -138,6 +150,33 @@ public final class Harness {
         return gc(Integer.getInteger("argos.bench.gcs", 10), Integer.getInteger("argos.bench.liveMb", 256));
       case "overhead":
         return overhead(Integer.getInteger("argos.bench.pairs", 20), Integer.getInteger("argos.bench.phaseMs", 1000));
+      default:
+        return runExtra(section);
+    }
+  }
+
+  /** The whole-process sections of {@link HostCost}; sizes from system properties. */
+  private static Object runExtra(String section) throws Exception {
+    switch (section) {
+      case "hostCost": {
+        List<Integer> counts = new ArrayList<>();
+        for (String c : System.getProperty("argos.bench.watched", "0,1,8").split(",")) {
+          counts.add(Integer.parseInt(c.trim()));
+        }
+        return HostCost.hostCost(
+            counts,
+            Integer.getInteger("argos.bench.costPairs", 4),
+            Integer.getInteger("argos.bench.costPhaseMs", 15_000),
+            Integer.getInteger("argos.bench.settleMs", 3000));
+      }
+      case "startup":
+        return HostCost.startup(Integer.getInteger("argos.bench.startupPairs", 8));
+      case "workload":
+        return HostCost.workload(
+            Integer.getInteger("argos.bench.workloadPairs", 8),
+            Integer.getInteger("argos.bench.workloadPhaseMs", 3000),
+            Integer.getInteger("argos.bench.settleMs", 3000),
+            System.getProperty("argos.bench.workloadMode", "calls"));
       default:
         throw new IllegalArgumentException(section);
     }
@@ -337,7 +376,7 @@ public final class Harness {
               t.setDaemon(true);
               return t;
             });
-    Argos argos = Argos.createArgos();
+    Argos argos = Argos.createArgos(HostCost.benchConfig()); // defaults unless argos.bench.thresholdMs
     long thresholdMs = argos.config().thresholds().eventLoopLag().toMillis();
     List<Double> latencies = new ArrayList<>();
     List<Double> reportedLag = new ArrayList<>();
