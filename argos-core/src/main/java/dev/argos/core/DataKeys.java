@@ -197,4 +197,9 @@ public final class DataKeys {
    * {@code "count"} (its occurrences doubled) or {@code "size"} (one much larger than before).
    */
   public static final String ESCALATION = "escalation";
+
+  // ---- executor watchdog: probes that cannot be submitted ----
+
+  /** How long a probe has waited to be handed to its executor, in milliseconds. */
+  public static final String WAITED_MS = "waitedMs";
 }

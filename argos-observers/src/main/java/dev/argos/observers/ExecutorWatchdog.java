@@ -167,8 +167,11 @@ final class ExecutorWatchdog implements FineSampler {
 
   static ExecutorWatchdog create(ArgosConfig config, StopLog stops, SignalSink sink) {
     long res = probeIntervalNanos(stops.thresholdNanos());
-    // one job in flight per watch at most; hand a blocked submission over at the threshold
-    Prober prober = new Prober(config.clock(), stops.thresholdNanos(), MAX_WATCHED);
+    // one job in flight per watch at most; a submission still inside execute() after a quarter
+    // of a probe interval (5 ms at the defaults) is handed over (left to its thread, the others
+    // go on on a fresh one), so a back-pressured executor delays the others' probes that little
+    Prober prober =
+        new Prober(config.clock(), Math.max(TimeUnit.MILLISECONDS.toNanos(1), res / 4), MAX_WATCHED);
     return new ExecutorWatchdog(config.clock(), sink, stops, res, res, prober);
   }
 
@@ -355,6 +358,8 @@ final class ExecutorWatchdog implements FineSampler {
     /** When execute() was called (the first attempt's, for a retry): the lag's origin. */
     volatile long submittedNanos;
     volatile long ranNanos;
+    /** When the sampler handed it to the submitter (sampler thread only). */
+    long requestedAt;
 
     Probe(Watch watch) {
       this.watch = watch;
@@ -438,6 +443,8 @@ final class ExecutorWatchdog implements FineSampler {
     boolean submittedOnce;
     /** When the sampler last asked for a probe: the next is due a probe interval later. */
     long requestedNanos;
+    /** An argos:error said this watch's probe could not be submitted (until it is). */
+    boolean reportedUnprobed;
 
     Watch(String name, Executor executor) {
       this.name = name;
@@ -451,6 +458,23 @@ final class ExecutorWatchdog implements FineSampler {
     public void close() {
       closed = true;
       executor = null;
+    }
+
+    private void reportUnprobed(long now) {
+      long ms = TimeUnit.NANOSECONDS.toMillis(now - probe.requestedAt);
+      sink.emit(
+          Argos.signal(Signal.TYPE_ERROR, Severity.WARNING, clock)
+              .key(name)
+              .message(
+                  "executor "
+                      + safeName
+                      + " could not be probed for "
+                      + ms
+                      + " ms: its probe waits behind other executors' execute() calls that"
+                      + " block; its stalls go unseen until it is sent")
+              .data(DataKeys.KIND, "probeNotSubmitted")
+              .data(DataKeys.WAITED_MS, ms)
+              .build());
     }
 
     /** One check; false when the watch is released. */
@@ -500,8 +524,16 @@ final class ExecutorWatchdog implements FineSampler {
         return true;
       }
       if (probe.stage == PENDING && !probe.keepOrigin) {
-        return true; // not yet handed to execute(): its lag starts when it is
+        // not yet handed to execute(): its lag starts when it is. Waiting past the threshold means
+        // the prober's threads are all blocked in other executors' execute(): this executor is
+        // not watched meanwhile, and that is said, not left silent
+        if (now - probe.requestedAt > thresholdNanos && !reportedUnprobed) {
+          reportedUnprobed = true;
+          reportUnprobed(now);
+        }
+        return true;
       }
+      reportedUnprobed = false;
       if (!probe.queued && probe.stage == IDLE) {
         // refused last time (saturated): retry; its lag keeps counting from the first attempt
         if (!request(probe, true, now)) {
@@ -557,6 +589,13 @@ final class ExecutorWatchdog implements FineSampler {
         }
         return submittedOnce ? requestedNanos + probeIntervalNanos : now; // the next probe
       }
+      if (probe.stage == PENDING && !probe.keepOrigin && submitter.busy()) {
+        // queued behind another executor's execute(): look again at the hand-over time, so a
+        // blocked call is left to its thread and this probe goes out without waiting a whole
+        // interval (only while the prober is inside a call: no extra wake-up otherwise)
+        long handOver = now + submitter.handOverNanos();
+        return handOver - soon < 0 ? handOver : soon;
+      }
       if (probe.stage == PENDING && !probe.keepOrigin || !probe.queued && probe.stage == IDLE) {
         return soon; // not yet inside execute(), or refused (retried)
       }
@@ -572,6 +611,7 @@ final class ExecutorWatchdog implements FineSampler {
     private boolean request(Probe p, boolean keepOrigin, long now) {
       p.keepOrigin = keepOrigin;
       p.stage = PENDING;
+      p.requestedAt = now;
       if (!submitter.offer(p.submission)) {
         p.stage = IDLE; // not taken (closing): nothing was submitted
         p.outstanding = false;

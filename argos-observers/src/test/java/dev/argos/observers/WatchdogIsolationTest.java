@@ -147,6 +147,77 @@ class WatchdogIsolationTest {
     }
   }
 
+  /**
+   * An executor whose execute() blocks at the very moment another executor stalls does not hide
+   * that stall: the blocked submission is handed over after one probe interval, not after the
+   * threshold (before: the victim's probe waited a whole threshold behind it and a stall shorter
+   * than twice the threshold went unreported).
+   */
+  @Test
+  void aBlockedExecuteDoesNotHideAnotherExecutorsStall() throws Exception {
+    List<Got> got = new CopyOnWriteArrayList<>();
+    BlockingExecute blocked = new BlockingExecute();
+    ExecutorService victim = Executors.newSingleThreadExecutor(r -> new Thread(r, "test-victim"));
+    CountDownLatch unstall = new CountDownLatch(1); // never counted down before the end
+    Argos argos = Argos.createArgos(ArgosConfig.builder()
+        .thresholds(Thresholds.builder().eventLoopLag(Duration.ofMillis(1_000)).build())
+        .onAnomaly(s -> got.add(new Got(s, System.nanoTime()))).build());
+    try {
+      argos.start();
+      // the victim's only thread is stuck from now on, and a probe round will find the other
+      // executor's execute() blocking
+      victim.execute(() -> {
+        try {
+          // the stall: 1.6 x the threshold (a latch nobody counts down, as a blocking call)
+          assertThat(unstall.await(1_600, TimeUnit.MILLISECONDS)).isFalse();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      argos.watch("blocked", blocked);
+      argos.watch("victim", victim);
+      // reported while it lasts (it resolves when the victim's probe finally runs)
+      Got v = awaitSignal(got, lag("victim", false));
+      assertThat(v.signal().data()).containsEntry(DataKeys.IN_PROGRESS, true);
+      Got end = awaitSignal(got, lag("victim", true));
+      assertThat(v.atNanos()).isLessThan(end.atNanos());
+    } finally {
+      unstall.countDown();
+      blocked.release.countDown();
+      victim.shutdownNow();
+      argos.close();
+    }
+  }
+
+  /**
+   * Past the prober's bound of threads left blocked in execute(), an executor that cannot be
+   * probed is said to be unwatched (argos:error, kind probeNotSubmitted), not left silent.
+   */
+  @Test
+  void anExecutorThatCannotBeProbedIsReported() throws Exception {
+    List<Got> got = new CopyOnWriteArrayList<>();
+    List<BlockingExecute> blocked = new java.util.ArrayList<>();
+    Argos argos = Argos.createArgos(ArgosConfig.builder()
+        .thresholds(Thresholds.builder().eventLoopLag(Duration.ofMillis(200)).build()).build());
+    // argos:error goes to an agent's error topic
+    try (dev.argos.core.Agent agent =
+        dev.argos.core.Agent.createAgent(dev.argos.core.AgentConfig.builder().observer(argos).build())) {
+      agent.on(dev.argos.core.Agent.TOPIC_ERROR, s -> got.add(new Got(s, System.nanoTime())));
+      for (int i = 0; i <= Prober.MAX_ABANDONED; i++) {
+        BlockingExecute b = new BlockingExecute();
+        blocked.add(b);
+        argos.watch("blocked-" + i, b);
+      }
+      argos.watch("victim", new Queueing());
+      Got err = awaitSignal(got, s -> "victim".equals(s.key()));
+      assertThat(err.signal().data()).containsEntry(DataKeys.KIND, "probeNotSubmitted");
+      assertThat(((Number) err.signal().data().get(DataKeys.WAITED_MS)).longValue()).isGreaterThanOrEqualTo(200);
+    } finally {
+      blocked.forEach(b -> b.release.countDown());
+    }
+  }
+
+
   @Test
   void aPoolWithABlockingPutRejectionHandlerIsReportedAndClosingLeavesNoThread() throws Exception {
     List<Got> got = new CopyOnWriteArrayList<>();
