@@ -215,8 +215,10 @@ final class HeapSampler implements Sampler {
       for (GcMonitor.GcEvent e : events) {
         seq = e.seq();
         bucketCount[slot]++;
+        // a figure of 0 is no figure: ZGC's pause events carry no memory usage (only its cycle
+        // events do), and taking their 0 as the minimum made the live set 0 under ZGC
         long after = e.heapUsedAfterBytes();
-        if (after >= 0 && after < bucketMinAfter[slot]) {
+        if (after > 0 && after < bucketMinAfter[slot]) {
           bucketMinAfter[slot] = after;
         }
         if (after > 0) {

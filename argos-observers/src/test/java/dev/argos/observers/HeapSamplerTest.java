@@ -393,4 +393,29 @@ class HeapSamplerTest {
         .isNotEmpty();
     assertThat(msOf(found.get(0))).isLessThan(32_000L);
   }
+
+  @Test
+  void zgcPauseEventsWithoutFiguresDoNotHideTheLiveSet() {
+    HeapSampler s = sampler();
+    // ZGC: each cycle (with the heap after it) comes with three pause events that carry no
+    // memory usage at all (0 used, 0 max); the live set grows 1 MB/s from 100 MB
+    LongUnaryOperator live = t -> 100 * MB + t * MB / 1000;
+    for (int k = 0; k < 1300; k++) {
+      clock.advanceMillis(100);
+      long t = clock.nanoTime() / 1_000_000;
+      if (t % 1000 == 0) {
+        for (int p = 0; p < 3; p++) {
+          gc.record("ZGC Pauses", "end of GC pause", "Allocation Rate", clock.nanoTime(), 0, false, 0, 0, 0);
+        }
+        gc.record("ZGC Cycles", "end of GC cycle", "Allocation Rate", clock.nanoTime(), 200, true,
+            live.applyAsLong(t) + 200 * MB, live.applyAsLong(t) + noise(10 * MB), MAX);
+      }
+      s.tick(clock.nanoTime());
+    }
+    Map<String, Object> snap = new LinkedHashMap<>();
+    s.snapshot(snap);
+    assertThat((Long) snap.get("heap.liveSetBytes")).isGreaterThan(200 * MB);
+    assertThat(reason("growth")).isNotEmpty();
+    assertThat(msOf(reason("growth").get(0))).isBetween(120_000L, 130_000L);
+  }
 }
