@@ -23,9 +23,11 @@ import javax.management.openmbean.CompositeData;
  * Prints one {@code SIGNAL ...} line per memoryPressure signal with the time since the leak began
  * and the share of the headroom (max heap minus the base live set) leaked by then, and one
  * {@code DONE ...} line. Stops leaking at 90 % of the headroom so the child never dies of
- * OutOfMemoryError. Exit 0 on the exhaustion signal, 2 when none came.
+ * OutOfMemoryError. Repeats that {@code runs} times (a fresh Argos and a fresh leak each time,
+ * everything released and collected in between). Exit 0 when every run had the exhaustion
+ * signal, 2 otherwise.
  *
- * <p>Arguments: windowMs baseMB leakMBps churnMBps maxSeconds [trace].
+ * <p>Arguments: windowMs baseMB leakMBps churnMBps maxSeconds [runs [trace]].
  */
 public final class HeapLeakMain {
   private static final int CHUNK = 64 * 1024;
@@ -38,11 +40,26 @@ public final class HeapLeakMain {
     double leakMbps = Double.parseDouble(args[2]);
     double churnMbps = Double.parseDouble(args[3]);
     long maxSeconds = Long.parseLong(args[4]);
-    boolean trace = args.length > 5 && "trace".equals(args[5]);
-    long t00 = System.nanoTime();
+    int runs = args.length > 5 ? Integer.parseInt(args[5]) : 1;
+    boolean trace = args.length > 6 && "trace".equals(args[6]);
     if (trace) {
-      trace(t00);
+      trace(System.nanoTime());
     }
+    int code = 0;
+    for (int run = 1; run <= runs; run++) {
+      System.out.println("RUN " + run);
+      if (!leakOnce(windowMs, baseMb, leakMbps, churnMbps, maxSeconds)) {
+        code = 2;
+      }
+      System.gc();
+    }
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** One leak under a fresh Argos; true when the exhaustion signal came. */
+  private static boolean leakOnce(long windowMs, long baseMb, double leakMbps, double churnMbps,
+      long maxSeconds) throws InterruptedException {
     BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
     Argos argos =
         Argos.createArgos(
@@ -64,7 +81,7 @@ public final class HeapLeakMain {
     long leaked = 0;
     long churned = 0;
     byte[][] young = new byte[64][];
-    int code = 2;
+    boolean found = false;
     String done = "TIMEOUT";
     while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(maxSeconds)) {
       Signal s = signals.poll(5, TimeUnit.MILLISECONDS);
@@ -78,7 +95,7 @@ public final class HeapLeakMain {
             leaked >> 20, headroom >> 20, d.get("secondsToExhaustion"),
             d.get("liveSetBytes") == null ? "null" : ((Long) d.get("liveSetBytes")) >> 20));
         if ("exhaustion".equals(d.get("reason")) && !s.isResolved()) {
-          code = 0;
+          found = true;
           done = "EXHAUSTION";
           break;
         }
@@ -100,8 +117,8 @@ public final class HeapLeakMain {
         "DONE %s t=%.2f headroomUsed=%.3f headroomMB=%d retained=%d", done,
         (System.nanoTime() - t0) / 1e9, (double) leaked / headroom, headroom >> 20, retained.size()));
     argos.close();
-    System.out.flush();
-    System.exit(code);
+    retained.clear();
+    return found;
   }
 
   /** Prints each collection's heap after GC, per pool (diagnosis only). */
