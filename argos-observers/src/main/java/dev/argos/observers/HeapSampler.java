@@ -76,7 +76,12 @@ final class HeapSampler implements Sampler {
   static final String REASON_EXHAUSTION = "exhaustion";
 
   static final int SUB_WINDOWS = 8;
-  static final int MIN_POINTS = 4;
+  /**
+   * Sub-windows with a collection a growth judgement needs, spread over at least half the window:
+   * G1 sizes its young generation to its pause goal, so a big heap can see a young collection
+   * only every few seconds, and 4 of 8 sub-windows left such a collector unjudged.
+   */
+  static final int MIN_POINTS = 3;
   static final int MIN_RECENT_GCS = 2;
   static final double RESOLVE_FACTOR = 0.9;
   static final double CRITICAL_USAGE = 0.97;
@@ -454,7 +459,7 @@ final class HeapSampler implements Sampler {
         n++;
       }
     }
-    if (n < MIN_POINTS) {
+    if (n < MIN_POINTS || xs[n - 1] - xs[0] < SUB_WINDOWS * subSeconds / 2) {
       growth = Double.NaN;
       slopeBytesPerSecond = Double.NaN;
       secondsToExhaustion = Double.NaN;
