@@ -585,7 +585,7 @@ final class HeapSampler implements Sampler {
   /** One Theil-Sen fit of the slice minima {@code from..n-1}; keeps the soonest exhaustion. */
   private void exFit(int from, int n, double sliceSeconds, double nowX, long max) {
     int m = n - from;
-    if (m < 3 || exXs[n - 1] - exXs[from] < 2 * sliceSeconds - 1e-9) {
+    if (m < 4 || exXs[n - 1] - exXs[from] < 2 * sliceSeconds - 1e-9) {
       return;
     }
     double newest = exYs[n - 1];
@@ -608,6 +608,16 @@ final class HeapSampler implements Sampler {
       }
     }
     double slope = median(exPairSlopes, p);
+    // a load that levels off (caches read at start-up) has a steep fit but a flat newer half:
+    // the projection uses the smaller of the two slopes
+    int half = from + m / 2;
+    p = 0;
+    for (int i = half; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        exPairSlopes[p++] = (exYs[j] - exYs[i]) / (exXs[j] - exXs[i]);
+      }
+    }
+    slope = Math.min(slope, median(exPairSlopes, p));
     if (slope <= 0) {
       return;
     }

@@ -418,4 +418,47 @@ class HeapSamplerTest {
     assertThat(reason("growth")).isNotEmpty();
     assertThat(msOf(reason("growth").get(0))).isBetween(120_000L, 130_000L);
   }
+
+  @Test
+  void suddenStartUpLoadThenASlowLeakIsNoExhaustion() {
+    // as measured with G1 (HeapLeakMain, 1 GB heap, window 10 s): 200 MB loaded from 0.5 s to 1.4 s after
+    // Argos's start, young GCs following the load, a System.gc(), then a leak of 6.5 MB/s (two
+    // minutes from exhaustion) with a young GC every 1.5 s
+    HeapSampler s = sampler(Thresholds.defaults(), Duration.ofSeconds(10));
+    Map<Long, long[]> load = Map.of(
+        600L, new long[] {19}, 800L, new long[] {64, 79}, 1200L, new long[] {107, 133},
+        1300L, new long[] {160, 187}, 1400L, new long[] {208}, 1800L, new long[] {211},
+        2100L, new long[] {213});
+    for (int k = 0; k < 300; k++) {
+      clock.advanceMillis(100);
+      long t = clock.nanoTime() / 1_000_000;
+      long[] afters = load.get(t);
+      if (afters != null) {
+        for (long a : afters) {
+          youngGc(a * MB, 5);
+        }
+      } else if (t > 2100 && t % 1500 == 0) {
+        youngGc(213 * MB + (t - 2100) * 13 * MB / 2000 + noise(3 * MB), 5);
+      }
+      s.tick(clock.nanoTime());
+    }
+    assertThat(reason("exhaustion")).as("signals: %s", signals).isEmpty();
+    assertThat(reason("growth")).as("the leak itself is found by growth").isNotEmpty();
+  }
+
+  @Test
+  void largeLoadAtStartUpThatLevelsOffIsNoExhaustion() {
+    // window 10 s, 1 GB heap: 600 MB read into caches within 1.5 s of start, then flat
+    HeapSampler s = sampler(Thresholds.defaults(), Duration.ofSeconds(10));
+    LongUnaryOperator live = t -> t < 1500 ? 20 * MB + t * 580 * MB / 1500 : 600 * MB;
+    for (int k = 0; k < 300; k++) {
+      clock.advanceMillis(100);
+      long t = clock.nanoTime() / 1_000_000;
+      if (t % 300 == 0) {
+        youngGc(live.applyAsLong(t) + noise(3 * MB), 5);
+      }
+      s.tick(clock.nanoTime());
+    }
+    assertThat(signals).isEmpty();
+  }
 }
