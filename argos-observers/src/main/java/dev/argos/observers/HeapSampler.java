@@ -52,6 +52,17 @@ import org.jspecify.annotations.Nullable;
  * (class loading and caches filling look like growth), and a judgement needs MIN_POINTS
  * sub-windows with collections, so the earliest growth signal comes two windows after start.
  *
+ * Exhaustion (no warm-up): the window is also cut into EX_SLICES slices, each keeping the minimum
+ * after-GC usage (figures of 0 are no figures: ZGC's pause events carry none). Theil-Sen lines
+ * through the slice minima of the last quarter, half and whole window, each from at least 4
+ * slices; the slope used is the smaller of the line's and its newer half's (a start-up load
+ * that levels off has a flat newer half). A line counts when the newest minimum is above every
+ * minimum older than the line's last quarter, the rise is at least EX_MIN_RISE of the max heap,
+ * and the projection reaches no further than EX_EVIDENCE times the time observed; the soonest
+ * exhaustion of the three is judged against the horizon (one window). Growth also starts at half
+ * the threshold once the heap would run out within the leak horizon: a constant leak shows less
+ * relative growth as the live set grows, and the window of chance must not close.
+ *
  * afterGcUsage: the minimum after-GC usage over the last two sub-windows, from at least
  * MIN_RECENT_GCS collections, above Thresholds.heapUsageAfterGc of the max ("stays above").
  * gcOverhead: the sum of stop-the-world pauses over the window divided by the wall time covered,

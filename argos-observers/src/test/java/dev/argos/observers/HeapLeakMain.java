@@ -27,7 +27,9 @@ import javax.management.openmbean.CompositeData;
  * everything released and collected in between). Exit 0 when every run had the exhaustion
  * signal, 2 otherwise.
  *
- * <p>Arguments: windowMs baseMB leakMBps churnMBps maxSeconds [runs [trace]].
+ * <p>Arguments: windowMs baseMB leakMBps churnMBps maxSeconds [runs [trace]]. The churn's garbage
+ * lives while the last {@code -Dchurn.liveKB} KiB of it (default 512) are kept: raise it to make
+ * garbage that survives a young collection and is promoted.
  */
 public final class HeapLeakMain {
   private static final int CHUNK = 64 * 1024;
@@ -80,7 +82,8 @@ public final class HeapLeakMain {
     long t0 = System.nanoTime();
     long leaked = 0;
     long churned = 0;
-    byte[][] young = new byte[64][];
+    int k = 0;
+    byte[][] young = new byte[Math.max(1, Integer.getInteger("churn.liveKB", 512) / 8)][];
     boolean found = false;
     String done = "TIMEOUT";
     while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(maxSeconds)) {
@@ -107,9 +110,8 @@ public final class HeapLeakMain {
         leaked += CHUNK;
       }
       long churnTarget = (long) (elapsed * churnMbps * (1 << 20));
-      int k = 0;
       while (churned < churnTarget) {
-        young[k++ & 63] = new byte[8192];
+        young[k++ % young.length] = new byte[8192];
         churned += 8192;
       }
     }
