@@ -105,6 +105,8 @@ final class HeapSampler implements Sampler {
   static final double EX_EVIDENCE = 2;
   /** Smallest rise of the live set, as a share of the max heap, that the exhaustion rule believes. */
   static final double EX_MIN_RISE = 0.02;
+  /** A slice minimum this share of the max heap below an earlier one is a drop (a saw-tooth). */
+  static final double EX_DROP = 0.02;
 
   private final Clock clock;
   private final Thresholds thresholds;
@@ -140,8 +142,8 @@ final class HeapSampler implements Sampler {
   private final double[] exYs = new double[EX_SLICES];
   private final double[] exPairSlopes = new double[EX_SLICES * (EX_SLICES - 1) / 2];
   private final double[] exResiduals = new double[EX_SLICES];
-  private volatile double exSlope = Double.NaN;
-  private volatile double exSeconds = Double.NaN;
+  private double exSlope = Double.NaN; // sampler thread only
+  private double exSeconds = Double.NaN;
 
   private final List<GarbageCollectorMXBean> collectors;
   private final List<MemoryPoolMXBean> heapPools;
@@ -581,6 +583,26 @@ final class HeapSampler implements Sampler {
       }
     }
     double nowX = (now - originNanos) / 1e9;
+    // a saw-tooth: some minimum fell well below an earlier one, a collection reclaimed promoted
+    // garbage. The rising flank after it is garbage piling up again, not the live set: judge
+    // trough to trough over the window instead
+    double dropBytes = EX_DROP * max;
+    int firstDrop = -1;
+    int lastDrop = -1;
+    double peak = n > 0 ? exYs[0] : 0;
+    for (int i = 1; i < n; i++) {
+      if (exYs[i] < peak - dropBytes) {
+        if (firstDrop < 0) {
+          firstDrop = i;
+        }
+        lastDrop = i;
+      }
+      peak = Math.max(peak, exYs[i]);
+    }
+    if (firstDrop > 0) {
+      exTroughs(firstDrop, lastDrop, n, sliceSeconds, nowX, max);
+      return;
+    }
     // the last quarter, half and whole window: a leak that began within the window is seen
     // with its own slope, not one diluted by the flat part before it
     for (int span = EX_SLICES / 4; span <= EX_SLICES; span *= 2) {
@@ -591,6 +613,41 @@ final class HeapSampler implements Sampler {
       }
       exFit(from, n, sliceSeconds, nowX, max);
     }
+  }
+
+  /**
+   * Trough to trough: the lowest minimum before the first drop against the lowest from the last
+   * drop on; the soonest exhaustion is kept as by exFit.
+   */
+  private void exTroughs(int firstDrop, int lastDrop, int n, double sliceSeconds, double nowX, long max) {
+    double before = Double.MAX_VALUE;
+    double xBefore = 0;
+    for (int i = 0; i < firstDrop; i++) {
+      if (exYs[i] < before) {
+        before = exYs[i];
+        xBefore = exXs[i];
+      }
+    }
+    double after = Double.MAX_VALUE;
+    double xAfter = 0;
+    for (int i = lastDrop; i < n; i++) {
+      if (exYs[i] < after) {
+        after = exYs[i];
+        xAfter = exXs[i];
+      }
+    }
+    double dt = xAfter - xBefore;
+    if (dt < 2 * sliceSeconds - 1e-9 || after - before < EX_MIN_RISE * max) {
+      return;
+    }
+    double slope = (after - before) / dt;
+    double seconds = Math.max(0, (max - (after + slope * (nowX - xAfter))) / slope);
+    double observed = nowX - (xBefore - sliceSeconds / 2);
+    if (seconds > EX_EVIDENCE * observed) {
+      return;
+    }
+    exSlope = slope;
+    exSeconds = seconds;
   }
 
   /** One Theil-Sen fit of the slice minima {@code from..n-1}; keeps the soonest exhaustion. */
