@@ -106,7 +106,7 @@ final class HeapSampler implements Sampler {
   /** Smallest rise of the live set, as a share of the max heap, that the exhaustion rule believes. */
   static final double EX_MIN_RISE = 0.02;
   /** A slice minimum this share of the max heap below an earlier one is a drop (a saw-tooth). */
-  static final double EX_DROP = 0.02;
+  static final double EX_DROP = 0.05;
 
   private final Clock clock;
   private final Thresholds thresholds;

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real leak heading for OutOfMemoryError under each collector the JDK ships: a child JVM
- * ({@code -Xmx256m}, window 6 s) leaks about 25 MB/s with 100 MB/s of garbage churn on top
+ * ({@code -Xmx256m}, window 8 s) leaks about 25 MB/s with 100 MB/s of garbage churn on top
  * ({@link HeapLeakMain}), three times in a row; each time Argos must signal {@code
  * memoryPressure} with {@code reason = "exhaustion"} before half of the headroom is gone. A child,
  * because the collector is chosen at JVM start.
@@ -40,7 +40,7 @@ class HeapExhaustionChildJvmTest {
         new ProcessBuilder(
                 java, "-Xmx256m", collector, "-cp", cp,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                HeapLeakMain.class.getName(), "6000", "30", "25", "100", "12", String.valueOf(RUNS))
+                HeapLeakMain.class.getName(), "8000", "30", "25", "100", "12", String.valueOf(RUNS))
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
