@@ -401,7 +401,8 @@ final class HeapSampler implements Sampler {
     double ex = exSeconds;
     double horizon = exHorizonNanos / 1e9;
     if (!Double.isNaN(ex) || exhaustionEpisode.active()) {
-      boolean exStarts = !Double.isNaN(ex) && ex <= horizon;
+      // a heap already reported full after GC (afterGcUsage) needs no second, earlier warning
+      boolean exStarts = !Double.isNaN(ex) && ex <= horizon && !usageEpisode.active();
       boolean exEnds = Double.isNaN(ex) || ex > 2 * horizon;
       judge(exhaustionEpisode, REASON_EXHAUSTION, exStarts, exEnds,
           critical || (!Double.isNaN(ex) && ex < CRITICAL_SECONDS), Double.isNaN(ex) ? 0 : horizon / Math.max(ex, 1e-3),
