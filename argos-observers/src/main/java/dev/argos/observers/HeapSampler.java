@@ -52,6 +52,17 @@ import org.jspecify.annotations.Nullable;
  * (class loading and caches filling look like growth), and a judgement needs MIN_POINTS
  * sub-windows with collections, so the earliest growth signal comes two windows after start.
  *
+ * Exhaustion (no warm-up): the window is also cut into EX_SLICES slices, each keeping the minimum
+ * after-GC usage (figures of 0 are no figures: ZGC's pause events carry none). Theil-Sen lines
+ * through the slice minima of the last quarter, half and whole window, each from at least 4
+ * slices; the slope used is the smaller of the line's and its newer half's (a start-up load
+ * that levels off has a flat newer half). A line counts when the newest minimum is above every
+ * minimum older than the line's last quarter, the rise is at least EX_MIN_RISE of the max heap,
+ * and the projection reaches no further than EX_EVIDENCE times the time observed; the soonest
+ * exhaustion of the three is judged against the horizon (one window). Growth also starts at half
+ * the threshold once the heap would run out within the leak horizon: a constant leak shows less
+ * relative growth as the live set grows, and the window of chance must not close.
+ *
  * afterGcUsage: the minimum after-GC usage over the last two sub-windows, from at least
  * MIN_RECENT_GCS collections, above Thresholds.heapUsageAfterGc of the max ("stays above").
  * gcOverhead: the sum of stop-the-world pauses over the window divided by the wall time covered,
@@ -73,15 +84,29 @@ final class HeapSampler implements Sampler {
   static final String REASON_GROWTH = "growth";
   static final String REASON_AFTER_GC_USAGE = "afterGcUsage";
   static final String REASON_GC_OVERHEAD = "gcOverhead";
+  static final String REASON_EXHAUSTION = "exhaustion";
 
   static final int SUB_WINDOWS = 8;
-  static final int MIN_POINTS = 4;
+  /**
+   * Sub-windows with a collection a growth judgement needs, spread over at least half the window:
+   * G1 sizes its young generation to its pause goal, so a big heap can see a young collection
+   * only every few seconds, and 4 of 8 sub-windows left such a collector unjudged.
+   */
+  static final int MIN_POINTS = 3;
   static final int MIN_RECENT_GCS = 2;
   static final double RESOLVE_FACTOR = 0.9;
   static final double CRITICAL_USAGE = 0.97;
   static final double CRITICAL_SECONDS = 60;
   /** Evaluations in a row below the resolve level before an episode resolves (hysteresis). */
   static final int QUIET_CHECKS = 2;
+  /** Slices per window for the exhaustion trend (finer than the sub-windows: it must be quick). */
+  static final int EX_SLICES = 16;
+  /** The exhaustion trend is believed once the projection reaches no further than this many times the time it was observed. */
+  static final double EX_EVIDENCE = 2;
+  /** Smallest rise of the live set, as a share of the max heap, that the exhaustion rule believes. */
+  static final double EX_MIN_RISE = 0.02;
+  /** A slice minimum this share of the max heap below an earlier one is a drop (a saw-tooth). */
+  static final double EX_DROP = 0.05;
 
   private final Clock clock;
   private final Thresholds thresholds;
@@ -106,6 +131,19 @@ final class HeapSampler implements Sampler {
   private final Episode growthEpisode;
   private final Episode usageEpisode;
   private final Episode overheadEpisode;
+  private final Episode exhaustionEpisode;
+
+  // exhaustion: ring of slices (window / EX_SLICES), each the minimum heap-used-after-GC in it
+  private final long exSliceNanos;
+  private final long exHorizonNanos;
+  private final long[] exIndex = new long[EX_SLICES + 2];
+  private final long[] exMinAfter = new long[EX_SLICES + 2];
+  private final double[] exXs = new double[EX_SLICES];
+  private final double[] exYs = new double[EX_SLICES];
+  private final double[] exPairSlopes = new double[EX_SLICES * (EX_SLICES - 1) / 2];
+  private final double[] exResiduals = new double[EX_SLICES];
+  private double exSlope = Double.NaN; // sampler thread only
+  private double exSeconds = Double.NaN;
 
   private final List<GarbageCollectorMXBean> collectors;
   private final List<MemoryPoolMXBean> heapPools;
@@ -151,6 +189,10 @@ final class HeapSampler implements Sampler {
     this.growthEpisode = episode();
     this.usageEpisode = episode();
     this.overheadEpisode = episode();
+    this.exhaustionEpisode = episode();
+    this.exSliceNanos = Math.max(1, windowNanos / EX_SLICES);
+    this.exHorizonNanos = windowNanos;
+    Arrays.fill(exIndex, -1);
     this.seq = gc.lastSeq();
     List<GarbageCollectorMXBean> beans = new ArrayList<>();
     List<MemoryPoolMXBean> pools = new ArrayList<>();
@@ -191,9 +233,14 @@ final class HeapSampler implements Sampler {
       for (GcMonitor.GcEvent e : events) {
         seq = e.seq();
         bucketCount[slot]++;
+        // a figure of 0 is no figure: ZGC's pause events carry no memory usage (only its cycle
+        // events do), and taking their 0 as the minimum made the live set 0 under ZGC
         long after = e.heapUsedAfterBytes();
-        if (after >= 0 && after < bucketMinAfter[slot]) {
+        if (after > 0 && after < bucketMinAfter[slot]) {
           bucketMinAfter[slot] = after;
+        }
+        if (after > 0) {
+          exRecord(nowNanos, after);
         }
         if (e.isPause() && e.durationMs() > 0) {
           bucketPauseMs[slot] += e.durationMs();
@@ -204,7 +251,7 @@ final class HeapSampler implements Sampler {
       }
       eventsSeen += events.size();
       gcEvents = eventsSeen;
-    } else if (polling && poll(idx)) {
+    } else if (polling && poll(idx, nowNanos)) {
       // degraded mode: a collection seen through the MXBeans
     } else if (idx == lastEvaluatedIndex) {
       // nothing new and still in the same sub-window: figures cannot have changed much; the
@@ -220,7 +267,7 @@ final class HeapSampler implements Sampler {
    * pseudo-event (the pools' usage after their last collection, the pause time added). True when
    * there was one. Concurrent cycle beans do not count as pause time.
    */
-  private boolean poll(long idx) {
+  private boolean poll(long idx, long nowNanos) {
     long count = 0;
     long timeMs = 0;
     for (GarbageCollectorMXBean b : collectors) {
@@ -261,6 +308,9 @@ final class HeapSampler implements Sampler {
     if (after > 0 && after < bucketMinAfter[slot]) {
       bucketMinAfter[slot] = after;
     }
+    if (after > 0) {
+      exRecord(nowNanos, after);
+    }
     bucketPauseMs[slot] += pauseMs;
     if (max > 0) {
       heapMaxBytes = max;
@@ -280,6 +330,19 @@ final class HeapSampler implements Sampler {
       bucketPauseMs[s] = 0;
     }
     return s;
+  }
+
+  /** Keeps the minimum after-GC figure of the exhaustion slice of {@code now}. */
+  private void exRecord(long now, long after) {
+    long i = Math.max(0, (now - originNanos) / exSliceNanos);
+    int s = (int) (i % exIndex.length);
+    if (exIndex[s] != i) {
+      exIndex[s] = i;
+      exMinAfter[s] = Long.MAX_VALUE;
+    }
+    if (after < exMinAfter[s]) {
+      exMinAfter[s] = after;
+    }
   }
 
   /** The ring slot of sub-window {@code idx}, or -1 when it saw no collection. */
@@ -327,17 +390,37 @@ final class HeapSampler implements Sampler {
     gcOverhead = overhead;
 
     fitGrowth(now, idx, max);
+    fitExhaustion(now, max);
 
     long live = liveSetBytes;
     double usage = max > 0 && live >= 0 ? (double) live / max : Double.NaN;
     double tte = secondsToExhaustion;
     boolean critical = (usage > CRITICAL_USAGE) || (!Double.isNaN(tte) && tte < CRITICAL_SECONDS);
 
+    // exhaustion: no warm-up; judged whenever the live set has a trend
+    double ex = exSeconds;
+    double horizon = exHorizonNanos / 1e9;
+    if (!Double.isNaN(ex) || exhaustionEpisode.active()) {
+      // a heap already reported full after GC (afterGcUsage) needs no second, earlier warning
+      boolean exStarts = !Double.isNaN(ex) && ex <= horizon && !usageEpisode.active();
+      boolean exEnds = Double.isNaN(ex) || ex > 2 * horizon;
+      judge(exhaustionEpisode, REASON_EXHAUSTION, exStarts, exEnds,
+          critical || (!Double.isNaN(ex) && ex < CRITICAL_SECONDS), Double.isNaN(ex) ? 0 : horizon / Math.max(ex, 1e-3),
+          now,
+          "heap live set heading for exhaustion: " + mb(exSlope) + " MB/s, "
+              + (Double.isNaN(ex) ? "no longer projected" : "exhausted in about " + Math.round(ex) + " s")
+              + " (" + mb((double) live) + " of " + mb((double) max) + " MB)");
+    }
+
     // growth
     double g = growth;
     if (!Double.isNaN(g)) {
       double limit = thresholds.memoryGrowth();
-      boolean starts = g > limit && slopeBytesPerSecond > 0 && confirmedGrowth;
+      // a constant leak shows less and less relative growth as the live set gets larger: once
+      // the heap would run out within the leak horizon, half the threshold is enough to start
+      boolean withinHorizon = !Double.isNaN(tte) && tte * 1e9 <= leakHorizonNanos;
+      boolean starts = (g > limit || (withinHorizon && g > limit / 2))
+          && slopeBytesPerSecond > 0 && confirmedGrowth;
       // a leak of constant rate shows less and less relative growth as the live set gets
       // larger: the episode stays open while the heap would run out within the horizon
       boolean ends = (g < limit * RESOLVE_FACTOR || slopeBytesPerSecond <= 0)
@@ -390,7 +473,7 @@ final class HeapSampler implements Sampler {
         n++;
       }
     }
-    if (n < MIN_POINTS) {
+    if (n < MIN_POINTS || xs[n - 1] - xs[0] < SUB_WINDOWS * subSeconds / 2) {
       growth = Double.NaN;
       slopeBytesPerSecond = Double.NaN;
       secondsToExhaustion = Double.NaN;
@@ -473,6 +556,155 @@ final class HeapSampler implements Sampler {
     }
   }
 
+  /**
+   * The exhaustion trend: a Theil-Sen line through the slice minima of the last window (current
+   * slice included), whatever the warm-up. Sets exSlope and exSeconds (NaN unless the live set
+   * is rising: at least 3 slices over at least 2 slice widths, the newest minimum above every
+   * minimum older than the last quarter, a rise of at least EX_MIN_RISE of the max heap, and a
+   * projection no further than EX_EVIDENCE times the time observed).
+   */
+  private void fitExhaustion(long now, long max) {
+    exSlope = Double.NaN;
+    exSeconds = Double.NaN;
+    if (max <= 0) {
+      return;
+    }
+    long cur = Math.max(0, (now - originNanos) / exSliceNanos);
+    double sliceSeconds = exSliceNanos / 1e9;
+    int n = 0;
+    for (long i = cur - EX_SLICES + 1; i <= cur; i++) {
+      if (i < 0) {
+        continue;
+      }
+      int s = (int) (i % exIndex.length);
+      if (exIndex[s] == i && exMinAfter[s] != Long.MAX_VALUE) {
+        exXs[n] = (i + 0.5) * sliceSeconds;
+        exYs[n] = exMinAfter[s];
+        n++;
+      }
+    }
+    double nowX = (now - originNanos) / 1e9;
+    // a saw-tooth: some minimum fell well below an earlier one, a collection reclaimed promoted
+    // garbage. The rising flank after it is garbage piling up again, not the live set: judge
+    // trough to trough over the window instead
+    double dropBytes = EX_DROP * max;
+    int firstDrop = -1;
+    int lastDrop = -1;
+    double peak = n > 0 ? exYs[0] : 0;
+    for (int i = 1; i < n; i++) {
+      if (exYs[i] < peak - dropBytes) {
+        if (firstDrop < 0) {
+          firstDrop = i;
+        }
+        lastDrop = i;
+      }
+      peak = Math.max(peak, exYs[i]);
+    }
+    if (firstDrop > 0) {
+      exTroughs(firstDrop, lastDrop, n, sliceSeconds, nowX, max);
+      return;
+    }
+    // the last quarter, half and whole window: a leak that began within the window is seen
+    // with its own slope, not one diluted by the flat part before it
+    for (int span = EX_SLICES / 4; span <= EX_SLICES; span *= 2) {
+      double fromX = (cur - span + 1) * sliceSeconds;
+      int from = 0;
+      while (from < n && exXs[from] < fromX) {
+        from++;
+      }
+      exFit(from, n, sliceSeconds, nowX, max);
+    }
+  }
+
+  /**
+   * Trough to trough: the lowest minimum before the first drop against the lowest from the last
+   * drop on; the soonest exhaustion is kept as by exFit.
+   */
+  private void exTroughs(int firstDrop, int lastDrop, int n, double sliceSeconds, double nowX, long max) {
+    double before = Double.MAX_VALUE;
+    double xBefore = 0;
+    for (int i = 0; i < firstDrop; i++) {
+      if (exYs[i] < before) {
+        before = exYs[i];
+        xBefore = exXs[i];
+      }
+    }
+    double after = Double.MAX_VALUE;
+    double xAfter = 0;
+    for (int i = lastDrop; i < n; i++) {
+      if (exYs[i] < after) {
+        after = exYs[i];
+        xAfter = exXs[i];
+      }
+    }
+    double dt = xAfter - xBefore;
+    if (dt < 2 * sliceSeconds - 1e-9 || after - before < EX_MIN_RISE * max) {
+      return;
+    }
+    double slope = (after - before) / dt;
+    double seconds = Math.max(0, (max - (after + slope * (nowX - xAfter))) / slope);
+    double observed = nowX - (xBefore - sliceSeconds / 2);
+    if (seconds > EX_EVIDENCE * observed) {
+      return;
+    }
+    exSlope = slope;
+    exSeconds = seconds;
+  }
+
+  /** One Theil-Sen fit of the slice minima {@code from..n-1}; keeps the soonest exhaustion. */
+  private void exFit(int from, int n, double sliceSeconds, double nowX, long max) {
+    int m = n - from;
+    if (m < 4 || exXs[n - 1] - exXs[from] < 2 * sliceSeconds - 1e-9) {
+      return;
+    }
+    double newest = exYs[n - 1];
+    double older = Double.NEGATIVE_INFINITY;
+    double lowest = Double.MAX_VALUE;
+    int quarter = Math.max(1, m / 4);
+    for (int i = from; i < n; i++) {
+      if (i < n - quarter) {
+        older = Math.max(older, exYs[i]);
+      }
+      lowest = Math.min(lowest, exYs[i]);
+    }
+    if (newest <= older || newest - lowest < EX_MIN_RISE * max) {
+      return;
+    }
+    int p = 0;
+    for (int i = from; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        exPairSlopes[p++] = (exYs[j] - exYs[i]) / (exXs[j] - exXs[i]);
+      }
+    }
+    double slope = median(exPairSlopes, p);
+    // a load that levels off (caches read at start-up) has a steep fit but a flat newer half:
+    // the projection uses the smaller of the two slopes
+    int half = from + m / 2;
+    p = 0;
+    for (int i = half; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        exPairSlopes[p++] = (exYs[j] - exYs[i]) / (exXs[j] - exXs[i]);
+      }
+    }
+    slope = Math.min(slope, median(exPairSlopes, p));
+    if (slope <= 0) {
+      return;
+    }
+    for (int i = from; i < n; i++) {
+      exResiduals[i - from] = exYs[i] - slope * exXs[i];
+    }
+    double fittedNow = median(exResiduals, m) + slope * nowX;
+    double seconds = Math.max(0, (max - Math.max(fittedNow, newest)) / slope);
+    double observed = nowX - (exXs[from] - sliceSeconds / 2);
+    if (seconds > EX_EVIDENCE * observed) {
+      return; // the projection reaches too far beyond what was seen
+    }
+    if (Double.isNaN(exSeconds) || seconds < exSeconds) {
+      exSlope = slope;
+      exSeconds = seconds;
+    }
+  }
+
   /** Median of the first {@code n} values; sorts them in place. */
   static double median(double[] values, int n) {
     Arrays.sort(values, 0, n);
@@ -494,6 +726,7 @@ final class HeapSampler implements Sampler {
   private Signal.Builder figures(Signal.Builder b, String reason) {
     long live = liveSetBytes;
     long max = heapMaxBytes;
+    boolean ex = REASON_EXHAUSTION.equals(reason);
     return b
         .data(DataKeys.REASON, reason)
         .data(DataKeys.LIVE_SET_BYTES, live >= 0 ? live : null)
@@ -501,8 +734,8 @@ final class HeapSampler implements Sampler {
         .data(DataKeys.HEAP_MAX_BYTES, max > 0 ? max : null)
         .data(DataKeys.USAGE, max > 0 && live >= 0 ? (double) live / max : null)
         .data(DataKeys.GC_OVERHEAD, nanToNull(gcOverhead))
-        .data(DataKeys.SECONDS_TO_EXHAUSTION, nanToNull(secondsToExhaustion))
-        .data(DataKeys.SLOPE_BYTES_PER_SECOND, nanToNull(slopeBytesPerSecond))
+        .data(DataKeys.SECONDS_TO_EXHAUSTION, nanToNull(ex ? exSeconds : secondsToExhaustion))
+        .data(DataKeys.SLOPE_BYTES_PER_SECOND, nanToNull(ex ? exSlope : slopeBytesPerSecond))
         .data(DataKeys.GC_COUNT, gcCountInWindow)
         .data(DataKeys.WINDOW_MS, TimeUnit.NANOSECONDS.toMillis(windowNanos))
         .data(DataKeys.THRESHOLD, threshold(reason));
@@ -512,6 +745,7 @@ final class HeapSampler implements Sampler {
     return switch (reason) {
       case REASON_GROWTH -> thresholds.memoryGrowth();
       case REASON_AFTER_GC_USAGE -> thresholds.heapUsageAfterGc();
+      case REASON_EXHAUSTION -> exHorizonNanos / 1e9;
       default -> thresholds.gcOverhead();
     };
   }

@@ -34,6 +34,12 @@ import org.jspecify.annotations.Nullable;
 final class KeyBurst {
   /** Epochs under the exit level before a key's episode resolves. */
   static final int KEY_QUIET_EPOCHS = 2;
+  /**
+   * During warm-up a key is judged against {@code WARM_UP_FACTOR x keyBurstMinRate} (or the level
+   * learned so far, if higher): a flood that far above the floor is a burst whatever the baseline
+   * turns out to be.
+   */
+  static final double WARM_UP_FACTOR = 10;
   /** Longest key quoted in a message (the signal's key itself is capped at 256). */
   private static final int MESSAGE_KEY_LENGTH = 64;
   /** The keys of an epoch in which nothing was watched; never written. */
@@ -195,11 +201,10 @@ final class KeyBurst {
     distinct = distinctKeys(stats[1], stats[0]) + watchedActive;
     learnTypical(now, keyed - heavyCount, distinct - heavyKeys, dur);
 
-    // judged against the level as just learned; a key is judged once the overall detector is
-    // warm and the typical per-key rate has been learned over at least two epochs
-    if (warm()) {
-      judge(now, keys, dur, keyLevel(), epochTotal);
-    }
+    // judged against the level as just learned once the overall detector is warm and the
+    // typical per-key rate has been learned over at least two epochs; before that, only a flood
+    // far above keyBurstMinRate, which no learned baseline could explain
+    judge(now, keys, dur, warm() ? keyLevel() : warmUpLevel(), epochTotal);
     if (anyWatched) {
       for (int s = 0; s < RequestRecorder.WATCH; s++) {
         String k = keys[s];
@@ -259,6 +264,11 @@ final class KeyBurst {
   /** Whether keys are judged: the overall detector is warm and the typical rate learned. */
   boolean warm() {
     return overall.warm() && typicalSeeded && typicalLearnedNanos >= 3 * shortNanos / 2;
+  }
+
+  /** The firing level during warm-up: {@code max(WARM_UP_FACTOR x keyBurstMinRate, keyLevel())}. */
+  double warmUpLevel() {
+    return Math.max(WARM_UP_FACTOR * keyMinRate, keyLevel());
   }
 
   double keyLevel() {

@@ -121,10 +121,29 @@ class KeyBurstTest {
   }
 
   @Test
-  void noKeyJudgementBeforeWarmUp() {
+  void aKeyModeratelyAboveTheFloorIsNotJudgedBeforeWarmUp() {
     BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
     String[] keys = normalKeys(1000);
     Random r = new Random(2);
+    // 30 requests/s from one key: 3 x keyBurstMinRate, which a baseline might yet explain
+    h.each(4, t -> {
+      for (int i = 0; i < 100; i++) {
+        h.rec.record(keys[r.nextInt(keys.length)]);
+        if (i % 33 == 0 && i < 99) {
+          h.rec.record(ATTACKER);
+        }
+      }
+    });
+    assertThat(h.figures().get("requests.warm")).isEqualTo(false);
+    assertThat(h.keyed()).isEmpty();
+  }
+
+  @Test
+  void aKeyFloodingFarAboveTheFloorIsFoundDuringWarmUp() {
+    BurstHarness h = new BurstHarness(WINDOW, Thresholds.defaults());
+    String[] keys = normalKeys(1000);
+    Random r = new Random(2);
+    // 1 000 requests/s from one key from the first epoch on: 100 x keyBurstMinRate
     h.each(4, t -> {
       for (int i = 0; i < 100; i++) {
         h.rec.record(keys[r.nextInt(keys.length)]);
@@ -132,7 +151,12 @@ class KeyBurstTest {
       }
     });
     assertThat(h.figures().get("requests.warm")).isEqualTo(false);
-    assertThat(h.keyed()).isEmpty();
+    assertThat(h.keyed()).extracting(Signal::key).containsExactly(ATTACKER);
+    Signal s = h.keyed().get(0);
+    assertThat(s.isResolved()).isFalse();
+    assertThat((Double) s.data().get("rate")).isBetween(900.0, 1001.0);
+    assertThat((Double) s.data().get("thresholdRate")).isGreaterThanOrEqualTo(100.0);
+    assertThat(h.overall()).isEmpty();
   }
 
   @Test

@@ -122,6 +122,17 @@ class ResourceSamplerTest {
   }
 
   @Test
+  void descriptorsAtNinetyPercentFromTheFirstReadingFireWithoutWarmUp() {
+    ResourceSampler s = sampler();
+    // the very first reading: no history, no learned figure needed to judge a share of the limit
+    run(s, 1, t -> 920);
+    List<Signal> usage = of("fileHandles", "usage");
+    assertThat(usage).hasSize(1);
+    assertThat(usage.get(0).data()).containsEntry("open", 920L).containsEntry("usage", 0.92);
+    assertThat(probe.reads).isEqualTo(1);
+  }
+
+  @Test
   void descriptorLeakTrendFiresBeforeTheThreshold() {
     ResourceSampler s = sampler();
     probe.fdMax = 10_000;
