@@ -671,7 +671,7 @@ public final class Harness {
   }
 
   /** Mean and a 95 % confidence interval of the mean (Student's t), as [mean, low, high]. */
-  private static List<Double> ci95(List<Double> v) {
+  static List<Double> ci95(List<Double> v) {
     int n = v.size();
     if (n < 2) {
       return List.of();
@@ -807,7 +807,7 @@ public final class Harness {
    */
   private static final int WORK_PER_REQUEST = 16;
 
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     return os instanceof com.sun.management.OperatingSystemMXBean
         ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
@@ -815,7 +815,7 @@ public final class Harness {
   }
 
   /** CPU and allocation: sort 32 ints, then fill a small map with boxed keys and strings. */
-  private static long unit(SplittableRandom rnd) {
+  static long unit(SplittableRandom rnd) {
     int[] v = new int[32];
     for (int i = 0; i < v.length; i++) {
       v[i] = rnd.nextInt(1_000_000);
@@ -834,7 +834,7 @@ public final class Harness {
 
   // ---------------------------------------------------------------- helpers
 
-  private static Map<String, Object> summary(List<Double> values) {
+  static Map<String, Object> summary(List<Double> values) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("n", values.size());
     if (values.isEmpty()) {
@@ -857,12 +857,12 @@ public final class Harness {
   }
 
   /** Nearest-rank percentile of sorted values. */
-  private static double pct(double[] sorted, double p) {
+  static double pct(double[] sorted, double p) {
     int rank = (int) Math.ceil(p / 100.0 * sorted.length);
     return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
   }
 
-  private static double round(double x) {
+  static double round(double x) {
     return Math.round(x * 1000) / 1000.0;
   }
 
@@ -874,7 +874,7 @@ public final class Harness {
     }
   }
 
-  private static void log(String s) {
+  static void log(String s) {
     System.err.println("[harness] " + s);
   }
 

@@ -60,13 +60,6 @@ final class HostCost {
 
   // ---------------------------------------------------------------- process figures
 
-  static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean
-        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime()
-        : -1;
-  }
-
   /**
    * Voluntary context switches of every live thread of this process (each is a wake-up after a
    * park or a blocking call), from /proc/self/task/N/status; -1 where /proc is not there.
@@ -226,7 +219,7 @@ final class HostCost {
       fineA.add(off[3]);
       fineB.add(on[3]);
       fineDiff.add(on[3] - off[3]);
-      log(String.format(Locale.ROOT,
+      Harness.log(String.format(Locale.ROOT,
           "hostCost watched=%s pair %d: A %.3f %%, B %.3f %% of one core (B - A %.3f; threads' schedstat:"
               + " A %.3f, B %.3f, B - A %.3f); wake-ups/s A %.0f B %.0f",
           control ? "control" : Integer.toString(n), p, off[0], on[0], on[0] - off[0],
@@ -237,19 +230,19 @@ final class HostCost {
     }
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("watched", control ? "control" : n);
-    row.put("withoutPercentOfOneCore", Stats.summary(a));
-    row.put("withPercentOfOneCore", Stats.summary(b));
-    row.put("costPercentOfOneCorePerPair", Stats.summary(diff));
-    row.put("costPercentOfOneCoreCi95", Stats.ci95(diff));
-    row.put("threadsSchedstatWithoutPercentOfOneCore", Stats.summary(fineA));
-    row.put("threadsSchedstatWithPercentOfOneCore", Stats.summary(fineB));
-    row.put("threadsSchedstatCostPercentOfOneCoreCi95", Stats.ci95(fineDiff));
-    row.put("wakeUpsPerSecondWithout", Stats.summary(wakeA));
-    row.put("wakeUpsPerSecondWith", Stats.summary(wakeB));
+    row.put("withoutPercentOfOneCore", Harness.summary(a));
+    row.put("withPercentOfOneCore", Harness.summary(b));
+    row.put("costPercentOfOneCorePerPair", Harness.summary(diff));
+    row.put("costPercentOfOneCoreCi95", Harness.ci95(diff));
+    row.put("threadsSchedstatWithoutPercentOfOneCore", Harness.summary(fineA));
+    row.put("threadsSchedstatWithPercentOfOneCore", Harness.summary(fineB));
+    row.put("threadsSchedstatCostPercentOfOneCoreCi95", Harness.ci95(fineDiff));
+    row.put("wakeUpsPerSecondWithout", Harness.summary(wakeA));
+    row.put("wakeUpsPerSecondWith", Harness.summary(wakeB));
     if (!control) {
-      row.put("argosThreadsPercentOfOneCore", Stats.summary(argosShare));
+      row.put("argosThreadsPercentOfOneCore", Harness.summary(argosShare));
     }
-    log("hostCost row: " + Harness.json(row));
+    Harness.log("hostCost row: " + Harness.json(row));
     return row;
   }
 
@@ -267,10 +260,10 @@ final class HostCost {
     long sw0 = voluntarySwitches();
     long ar0 = argosThreadsCpuNanos();
     long fine0 = liveThreadsCpuNanos();
-    long cpu0 = processCpuNanos();
+    long cpu0 = Harness.processCpuNanos();
     long t0 = System.nanoTime();
     Thread.sleep(phaseMs);
-    long cpu = processCpuNanos() - cpu0;
+    long cpu = Harness.processCpuNanos() - cpu0;
     long fine = liveThreadsCpuNanos() - fine0;
     long wall = System.nanoTime() - t0;
     long ar = argosThreadsCpuNanos() - ar0;
@@ -308,7 +301,7 @@ final class HostCost {
       procWithout.add(get(off, "processCpuMs"));
       procDiff.add(get(on, "processCpuMs") - get(off, "processCpuMs"));
       childWallDiff.add(get(on, "childWallMs") - get(off, "childWallMs"));
-      log(String.format(Locale.ROOT,
+      Harness.log(String.format(Locale.ROOT,
           "startup pair %d: calls %.1f ms wall, %.1f ms CPU; process CPU with %.0f ms, without %.0f ms",
           p, get(on, "callsWallMs"), get(on, "callsProcessCpuMs"), get(on, "processCpuMs"), get(off, "processCpuMs")));
     }
@@ -316,12 +309,12 @@ final class HostCost {
     Map<String, Double> cw = child(java, cp, true, dir.resolve("with.log"));
     Map<String, Double> co = child(java, cp, false, dir.resolve("without.log"));
     r.put("pairs", pairs);
-    r.put("callsWallMs", Stats.summary(wallWith));
-    r.put("callsProcessCpuMs", Stats.summary(cpuWith));
-    r.put("processCpuMsWith", Stats.summary(procWith));
-    r.put("processCpuMsWithout", Stats.summary(procWithout));
-    r.put("processCpuMsDiffPerPair", Stats.summary(procDiff));
-    r.put("childWallMsDiffPerPair", Stats.summary(childWallDiff));
+    r.put("callsWallMs", Harness.summary(wallWith));
+    r.put("callsProcessCpuMs", Harness.summary(cpuWith));
+    r.put("processCpuMsWith", Harness.summary(procWith));
+    r.put("processCpuMsWithout", Harness.summary(procWithout));
+    r.put("processCpuMsDiffPerPair", Harness.summary(procDiff));
+    r.put("childWallMsDiffPerPair", Harness.summary(childWallDiff));
     r.put("classesLoadedWith", get(cw, "loadedClasses"));
     r.put("classesLoadedWithout", get(co, "loadedClasses"));
     r.put("jacksonClassesWith", countLines(dir.resolve("with.log"), "com.fasterxml.jackson"));
@@ -377,7 +370,7 @@ final class HostCost {
    */
   public static void main(String[] args) {
     boolean with = args.length > 0 && "with".equals(args[0]);
-    long cpu0 = processCpuNanos();
+    long cpu0 = Harness.processCpuNanos();
     long t0 = System.nanoTime();
     Agent agent = null;
     if (with) {
@@ -387,14 +380,14 @@ final class HostCost {
               AgentConfig.builder().quarantine(Quarantines.inMemory()).observer(argos).build());
     }
     long wall = System.nanoTime() - t0;
-    long cpu = processCpuNanos() - cpu0;
+    long cpu = Harness.processCpuNanos() - cpu0;
     if (agent != null) {
       agent.close();
     }
     long loaded = ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount();
     System.out.println(String.format(Locale.ROOT,
         "callsWallMs=%.3f callsProcessCpuMs=%.3f processCpuMs=%.3f loadedClasses=%d",
-        wall / 1e6, cpu / 1e6, processCpuNanos() / 1e6, loaded));
+        wall / 1e6, cpu / 1e6, Harness.processCpuNanos() / 1e6, loaded));
     System.out.flush();
     System.exit(0);
   }
@@ -428,7 +421,7 @@ final class HostCost {
       cpuPerReqWithout.add(off[0]);
       cpuPerReqWith.add(on[0]);
       extra.add(100.0 * (on[0] / off[0] - 1));
-      log(String.format(Locale.ROOT,
+      Harness.log(String.format(Locale.ROOT,
           "workload %s pair %d: CPU per request without %.3f µs, with %.3f µs: extra %.2f %%",
           mode, p, off[0], on[0], 100.0 * (on[0] / off[0] - 1)));
     }
@@ -437,10 +430,10 @@ final class HostCost {
     r.put("pairs", pairs);
     r.put("phaseMs", phaseMs);
     r.put("settleMs", settleMs);
-    r.put("cpuMicrosPerRequestWithout", Stats.summary(cpuPerReqWithout));
-    r.put("cpuMicrosPerRequestWith", Stats.summary(cpuPerReqWith));
-    r.put("extraCpuPercentPerPair", Stats.summary(extra));
-    r.put("extraCpuPercentCi95", Stats.ci95(extra));
+    r.put("cpuMicrosPerRequestWithout", Harness.summary(cpuPerReqWithout));
+    r.put("cpuMicrosPerRequestWith", Harness.summary(cpuPerReqWith));
+    r.put("extraCpuPercentPerPair", Harness.summary(extra));
+    r.put("extraCpuPercentCi95", Harness.ci95(extra));
     return r;
   }
 
@@ -475,7 +468,7 @@ final class HostCost {
         while (!stop.get()) {
           int c = rnd.nextInt(1 << 20); // a client among about a million, as a server sees them
           String key = "10." + (c >>> 16) + "." + ((c >>> 8) & 0xff) + "." + (c & 0xff);
-          sink += request(rnd);
+          sink += Harness.unit(rnd);
           if (record && argos != null) {
             argos.recordRequest(key);
           }
@@ -493,7 +486,7 @@ final class HostCost {
       }, "workload-" + t);
       ts[t].start();
     }
-    long cpu0 = processCpuNanos();
+    long cpu0 = Harness.processCpuNanos();
     long t0 = System.nanoTime();
     go.countDown();
     Thread.sleep(phaseMs);
@@ -502,7 +495,7 @@ final class HostCost {
       t.join();
     }
     long wall = System.nanoTime() - t0;
-    long cpu = processCpuNanos() - cpu0;
+    long cpu = Harness.processCpuNanos() - cpu0;
     if (running != null) {
       running.close();
     }
@@ -510,83 +503,4 @@ final class HostCost {
     return new double[] {cpu / 1e3 / n, n / (wall / 1e9)};
   }
 
-  /** About 1 µs: sort 32 ints, fill a small map with boxed keys and strings. */
-  private static long request(SplittableRandom rnd) {
-    int[] v = new int[32];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = rnd.nextInt(1_000_000);
-    }
-    Arrays.sort(v);
-    HashMap<Integer, String> m = new HashMap<>();
-    for (int i = 0; i < 8; i++) {
-      m.put(v[i * 4], Integer.toString(v[i * 4 + 1]));
-    }
-    long h = 0;
-    for (Map.Entry<Integer, String> e : m.entrySet()) {
-      h += e.getKey() * 31L + e.getValue().hashCode();
-    }
-    return h;
-  }
-
-  private static void log(String s) {
-    System.err.println("[harness] " + s);
-  }
-
-  /** Summaries shared by the sections of this class. */
-  static final class Stats {
-    private Stats() {}
-
-    static Map<String, Object> summary(List<Double> values) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("n", values.size());
-      if (values.isEmpty()) {
-        return m;
-      }
-      double[] v = new double[values.size()];
-      double sum = 0;
-      for (int i = 0; i < v.length; i++) {
-        v[i] = values.get(i);
-        sum += v[i];
-      }
-      Arrays.sort(v);
-      m.put("min", round(v[0]));
-      m.put("p50", round(pct(v, 50)));
-      m.put("p99", round(pct(v, 99)));
-      m.put("max", round(v[v.length - 1]));
-      m.put("mean", round(sum / v.length));
-      return m;
-    }
-
-    /** Mean and a 95 % confidence interval of the mean (Student's t), as [mean, low, high]. */
-    static List<Double> ci95(List<Double> v) {
-      int n = v.size();
-      if (n < 2) {
-        return List.of();
-      }
-      double mean = 0;
-      for (double x : v) {
-        mean += x;
-      }
-      mean /= n;
-      double ss = 0;
-      for (double x : v) {
-        ss += (x - mean) * (x - mean);
-      }
-      double sd = Math.sqrt(ss / (n - 1));
-      double[] t = {12.71, 4.30, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.20, 2.18, 2.16,
-          2.14, 2.13, 2.12, 2.11, 2.10, 2.09};
-      double tv = n - 2 < t.length ? t[n - 2] : 2.0;
-      double half = tv * sd / Math.sqrt(n);
-      return List.of(round(mean), round(mean - half), round(mean + half));
-    }
-
-    static double pct(double[] sorted, double p) {
-      int rank = (int) Math.ceil(p / 100.0 * sorted.length);
-      return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-    }
-
-    static double round(double x) {
-      return Math.round(x * 1000) / 1000.0;
-    }
-  }
 }
