@@ -168,8 +168,9 @@ final class ExecutorWatchdog implements FineSampler {
   static ExecutorWatchdog create(ArgosConfig config, StopLog stops, SignalSink sink) {
     long res = probeIntervalNanos(stops.thresholdNanos());
     // one job in flight per watch at most; a submission still inside execute() after a quarter
-    // of a probe interval (5 ms at the defaults) is handed over (left to its thread, the others
-    // go on on a fresh one), so a back-pressured executor delays the others' probes that little
+    // of a probe interval (5 ms at the defaults) is handed over at the next check (left to its
+    // thread, the others go on on a fresh one): a back-pressured executor delays the others'
+    // probes by about one probe interval
     Prober prober =
         new Prober(config.clock(), Math.max(TimeUnit.MILLISECONDS.toNanos(1), res / 4), MAX_WATCHED);
     return new ExecutorWatchdog(config.clock(), sink, stops, res, res, prober);
@@ -588,13 +589,6 @@ final class ExecutorWatchdog implements FineSampler {
           return soon;
         }
         return submittedOnce ? requestedNanos + probeIntervalNanos : now; // the next probe
-      }
-      if (probe.stage == PENDING && !probe.keepOrigin && submitter.busy()) {
-        // queued behind another executor's execute(): look again at the hand-over time, so a
-        // blocked call is left to its thread and this probe goes out without waiting a whole
-        // interval (only while the prober is inside a call: no extra wake-up otherwise)
-        long handOver = now + submitter.handOverNanos();
-        return handOver - soon < 0 ? handOver : soon;
       }
       if (probe.stage == PENDING && !probe.keepOrigin || !probe.queued && probe.stage == IDLE) {
         return soon; // not yet inside execute(), or refused (retried)

@@ -12,19 +12,6 @@ interface ProbeSubmitter {
   /** Called on every check with the clock's time: lets a stuck submitter hand over its queue. */
   void maintain(long nowNanos);
 
-  /**
-   * The time after which a job still inside {@code execute()} is left to its thread so that the
-   * others go on ({@link #maintain}), in nanoseconds; {@link Long#MAX_VALUE} for never.
-   */
-  default long handOverNanos() {
-    return Long.MAX_VALUE;
-  }
-
-  /** True while a job is inside {@code execute()} (jobs queued behind it wait). */
-  default boolean busy() {
-    return false;
-  }
-
   /** Stops, waiting up to {@code joinNanos}; idempotent. */
   void close(long joinNanos);
 }

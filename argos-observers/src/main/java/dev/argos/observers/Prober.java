@@ -67,17 +67,6 @@ final class Prober implements ProbeSubmitter {
     this.queue = new ArrayBlockingQueue<>(capacity);
   }
 
-  @Override
-  public long handOverNanos() {
-    return handOverNanos;
-  }
-
-  @Override
-  public boolean busy() {
-    Worker w = worker;
-    return w != null && w.busy;
-  }
-
   /** Queues {@code job} to run on the prober's thread; never blocks; false if full or closed. */
   @Override
   public boolean offer(Runnable job) {
