@@ -496,22 +496,12 @@ final class HeapSampler implements Sampler {
       peak = Math.max(peak, ys[i]);
     }
     if (firstDrop > 0) {
-      double before = Double.MAX_VALUE;
-      double xBefore = 0;
-      for (int i = 0; i < firstDrop; i++) {
-        if (ys[i] < before) {
-          before = ys[i];
-          xBefore = xs[i];
-        }
-      }
-      double after = Double.MAX_VALUE;
-      double xAfter = 0;
-      for (int i = lastDrop; i < n; i++) {
-        if (ys[i] < after) {
-          after = ys[i];
-          xAfter = xs[i];
-        }
-      }
+      int lo = lowest(ys, 0, firstDrop);
+      int hi = lowest(ys, lastDrop, n);
+      double before = ys[lo];
+      double xBefore = xs[lo];
+      double after = ys[hi];
+      double xAfter = xs[hi];
       double dt = xAfter - xBefore;
       if (dt < windowSeconds / 4 || before <= 0) {
         growth = Double.NaN; // troughs too close together to give a rate
@@ -616,27 +606,28 @@ final class HeapSampler implements Sampler {
     }
   }
 
+  /** Index of the first lowest of {@code ys[from, to)} ({@code from < to}: a trough). */
+  private static int lowest(double[] ys, int from, int to) {
+    int at = from;
+    for (int i = from + 1; i < to; i++) {
+      if (ys[i] < ys[at]) {
+        at = i;
+      }
+    }
+    return at;
+  }
+
   /**
    * Trough to trough: the lowest minimum before the first drop against the lowest from the last
    * drop on; the soonest exhaustion is kept as by exFit.
    */
   private void exTroughs(int firstDrop, int lastDrop, int n, double sliceSeconds, double nowX, long max) {
-    double before = Double.MAX_VALUE;
-    double xBefore = 0;
-    for (int i = 0; i < firstDrop; i++) {
-      if (exYs[i] < before) {
-        before = exYs[i];
-        xBefore = exXs[i];
-      }
-    }
-    double after = Double.MAX_VALUE;
-    double xAfter = 0;
-    for (int i = lastDrop; i < n; i++) {
-      if (exYs[i] < after) {
-        after = exYs[i];
-        xAfter = exXs[i];
-      }
-    }
+    int lo = lowest(exYs, 0, firstDrop);
+    int hi = lowest(exYs, lastDrop, n);
+    double before = exYs[lo];
+    double xBefore = exXs[lo];
+    double after = exYs[hi];
+    double xAfter = exXs[hi];
     double dt = xAfter - xBefore;
     if (dt < 2 * sliceSeconds - 1e-9 || after - before < EX_MIN_RISE * max) {
       return;

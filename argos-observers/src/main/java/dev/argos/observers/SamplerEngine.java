@@ -309,17 +309,22 @@ final class SamplerEngine {
       t = thread;
       thread = null;
     }
-    if (t == null) {
-      return;
+    if (t != null && !unparkAndJoin(t, timeoutNanos)) {
+      t.interrupt();
     }
+  }
+
+  /**
+   * Unparks {@code t} (its loop sees it should stop) and waits for it up to {@code timeoutNanos};
+   * true when it ended. Keeps the caller's interrupt status.
+   */
+  static boolean unparkAndJoin(Thread t, long timeoutNanos) {
     LockSupport.unpark(t);
     try {
       t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (t.isAlive()) {
-      t.interrupt();
-    }
+    return !t.isAlive();
   }
 }

@@ -181,14 +181,8 @@ final class SamplerLiveness {
       t = thread;
       thread = null;
     }
-    if (t == null) {
-      return;
-    }
-    LockSupport.unpark(t);
-    try {
-      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (t != null) {
+      SamplerEngine.unparkAndJoin(t, timeoutNanos);
     }
   }
 }
