@@ -14,8 +14,16 @@ package dev.argos.core;
  *   <li>{@value #TOPIC_QUARANTINE}: a key entered or left quarantine (type {@value
  *       Signal#TYPE_QUARANTINE});
  *   <li>{@value #TOPIC_ERROR}: Argos's own faults (type {@value Signal#TYPE_ERROR}): an
- *       observer, filter, hook or listener threw, or signals were dropped.
+ *       observer, filter, hook or listener threw, or signals were dropped;
+ *   <li>{@value #TOPIC_INCIDENT}: incidents (type {@value Signal#TYPE_INCIDENT}), published by
+ *       {@code argos-forensics} when it is attached;
+ *   <li>{@value #TOPIC_ACTION}: actions run under guardrails (type {@value
+ *       Signal#TYPE_ACTION}), published by {@code argos-forensics}.
  * </ul>
+ *
+ * <p>Signals of the types {@value Signal#TYPE_INCIDENT} and {@value Signal#TYPE_ACTION} go to
+ * their own topic only, and, like quarantine changes and errors, skip the {@link
+ * SignalFilter}s.
  *
  * <h2>Guarantees</h2>
  *
@@ -46,6 +54,10 @@ public interface Agent extends AutoCloseable {
   String TOPIC_QUARANTINE = "argos:quarantine";
   /** Argos's own faults. */
   String TOPIC_ERROR = "argos:error";
+  /** Incidents ({@code argos-forensics}): signals of type {@value Signal#TYPE_INCIDENT}. */
+  String TOPIC_INCIDENT = "argos:incident";
+  /** Actions run under guardrails ({@code argos-forensics}): type {@value Signal#TYPE_ACTION}. */
+  String TOPIC_ACTION = "argos:action";
 
   /** Creates an agent and starts its observers. */
   static Agent createAgent(AgentConfig config) {
@@ -70,6 +82,18 @@ public interface Agent extends AutoCloseable {
    * {@code "app"} when empty). Never blocks, never throws.
    */
   void publish(Signal signal);
+
+  /**
+   * Closes {@code resource} when this agent closes: after its observers, before delivery stops,
+   * each resource once, in the order given, a failure reported on {@value #TOPIC_ERROR} and
+   * never thrown. For extensions attached after the agent was created ({@code
+   * Forensics.attach}, a live page): their {@code close()} must be prompt, it runs within the
+   * agent's close timeout. Closing the returned subscription forgets the resource (it is then
+   * not closed by the agent).
+   *
+   * @throws IllegalStateException if the agent is closed
+   */
+  Subscription closeWith(AutoCloseable resource);
 
   /** The configured quarantine, or {@link Quarantine#none()}. */
   Quarantine quarantine();

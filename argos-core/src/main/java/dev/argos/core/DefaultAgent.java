@@ -5,6 +5,7 @@ import dev.argos.core.internal.Throwables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +23,8 @@ final class DefaultAgent implements Agent {
   private final List<Observer> started = new ArrayList<>();
   private final List<Subscription> internal = new ArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Extensions closed with the agent ({@link #closeWith}), in the order given. */
+  private final CopyOnWriteArrayList<AutoCloseable> attached = new CopyOnWriteArrayList<>();
 
   private DefaultAgent(AgentConfig config) {
     this.config = config;
@@ -122,6 +125,19 @@ final class DefaultAgent implements Agent {
   }
 
   @Override
+  public Subscription closeWith(AutoCloseable resource) {
+    Objects.requireNonNull(resource, "resource");
+    if (closed.get()) {
+      throw new IllegalStateException("agent is closed");
+    }
+    attached.add(resource);
+    if (closed.get() && attached.remove(resource)) {
+      throw new IllegalStateException("agent is closed"); // raced with close(): not taken
+    }
+    return () -> attached.remove(resource);
+  }
+
+  @Override
   public Quarantine quarantine() {
     return config.quarantine();
   }
@@ -141,6 +157,7 @@ final class DefaultAgent implements Agent {
     long deadline = start + timeout;
     // observers get three quarters of the bound, delivery of what they emitted the rest
     closeObservers(start + timeout / 4 * 3, Math.min(MAX_INTERRUPT_GRACE_NANOS, timeout / 8));
+    closeAttached();
     for (Subscription s : internal) {
       try {
         s.close();
@@ -150,6 +167,24 @@ final class DefaultAgent implements Agent {
     }
     // if observers overran, delivery still gets a moment to hand over their error reports
     bus.close(Math.max(deadline, System.nanoTime() + MIN_DELIVERY_NANOS));
+  }
+
+  private void closeAttached() {
+    for (AutoCloseable r : attached) {
+      if (!attached.remove(r)) {
+        continue; // forgotten meanwhile
+      }
+      try {
+        r.close();
+      } catch (Throwable t) {
+        String name = SafeText.neutralise(r.getClass().getName(), 120);
+        bus.reportError(
+            "closeFailed",
+            "attached-close:" + name,
+            "attached " + name + " failed to close: " + Throwables.describe(t),
+            t);
+      }
+    }
   }
 
   /**

@@ -57,6 +57,16 @@ public final class Signal {
   public static final String TYPE_QUARANTINE = "quarantine";
   /** Argos's own fault (an observer or listener threw, signals dropped): {@code argos:error}. */
   public static final String TYPE_ERROR = "argosError";
+  /**
+   * An incident ({@code argos-forensics}): episodes grouped under a named origin; published on
+   * {@code argos:incident}, not {@code argos:signal}.
+   */
+  public static final String TYPE_INCIDENT = "incident";
+  /**
+   * An action run, skipped or suppressed under guardrails ({@code argos-forensics}); published
+   * on {@code argos:action}, not {@code argos:signal}.
+   */
+  public static final String TYPE_ACTION = "action";
 
   /** The {@code data} field that marks the end of an episode ({@link DataKeys#STATE}). */
   public static final String DATA_STATE = DataKeys.STATE;

@@ -243,7 +243,10 @@ final class SignalBus {
   }
 
   private static boolean isOwnType(String type) {
-    return Signal.TYPE_ERROR.equals(type) || Signal.TYPE_QUARANTINE.equals(type);
+    return Signal.TYPE_ERROR.equals(type)
+        || Signal.TYPE_QUARANTINE.equals(type)
+        || Signal.TYPE_INCIDENT.equals(type)
+        || Signal.TYPE_ACTION.equals(type);
   }
 
   private void route(Signal s) {
@@ -252,6 +255,10 @@ final class SignalBus {
       target = Kind.ERROR;
     } else if (Signal.TYPE_QUARANTINE.equals(s.type())) {
       target = Kind.QUARANTINE;
+    } else if (Signal.TYPE_INCIDENT.equals(s.type())) {
+      target = Kind.INCIDENT;
+    } else if (Signal.TYPE_ACTION.equals(s.type())) {
+      target = Kind.ACTION;
     } else {
       target = Kind.SIGNAL;
     }
@@ -516,6 +523,8 @@ final class SignalBus {
   private enum Kind {
     SIGNAL,
     QUARANTINE,
+    INCIDENT,
+    ACTION,
     ERROR
   }
 
@@ -543,6 +552,12 @@ final class SignalBus {
       } else if (Agent.TOPIC_QUARANTINE.equals(topic)) {
         kind = Kind.QUARANTINE;
         type = null;
+      } else if (Agent.TOPIC_INCIDENT.equals(topic)) {
+        kind = Kind.INCIDENT;
+        type = null;
+      } else if (Agent.TOPIC_ACTION.equals(topic)) {
+        kind = Kind.ACTION;
+        type = null;
       } else if (topic.startsWith(Agent.TOPIC_SIGNAL + ":")) {
         String t = topic.substring(Agent.TOPIC_SIGNAL.length() + 1);
         try {
@@ -555,7 +570,8 @@ final class SignalBus {
         type = t;
       } else {
         throw new IllegalArgumentException(
-            "topic must be argos:signal, argos:signal:<type>, argos:quarantine or argos:error"
+            "topic must be argos:signal, argos:signal:<type>, argos:quarantine, argos:error,"
+                + " argos:incident or argos:action"
                 + " but was \""
                 + SafeText.neutralise(topic, 80)
                 + "\"");
