@@ -1,0 +1,5 @@
+/** The argos command: stats, patterns, incidents, report and tail over problem-registry files. */
+@NullMarked
+package dev.argos.cli;
+
+import org.jspecify.annotations.NullMarked;
