@@ -15,8 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -76,6 +80,21 @@ import org.slf4j.LoggerFactory;
  * Why the sampler, not the prober, runs the checks: the prober may be blocked inside a user's
  * execute() (that is what it is for), and the stall of that call must itself be reported
  * while in progress; the sampler wakes at least every JVM-meter slice (25 ms) anyway.
+ *
+ * Idle pools: most of what a watched executor costs the host is the probe waking its thread (and
+ * argos-prober) every probe interval. A JDK ThreadPoolExecutor (scheduled ones included) or
+ * ForkJoinPool that runs no task and has no task ready in its queue cannot be late: a probe would
+ * run at once and say nothing. So when a probe is due and such a pool is idle (getActiveCount() ==
+ * 0 and the queue's head null or a delayed task not yet due; ForkJoinPool.isQuiescent()), it is
+ * not sent: the check itself is the probe, read on the sampler thread under the pool's own lock
+ * (held by JDK code only, briefly). Detection latency is unchanged: a task that starts blocking
+ * right after an idle check is seen by the next check, a probe interval later at most, exactly
+ * as a probe that ran at once would have been followed by the next probe. Only JDK classes are
+ * read this way (the pool and its queue loaded by the bootstrap loader), so an application
+ * subclass overriding these reads is probed as before; and only once a probe has run and its
+ * thread is still alive, so a stall found later can still be blamed on a thread with a stack.
+ * Single-thread executors from Executors.newSingleThreadExecutor() are wrappers, not pools, and
+ * are probed; watch the ThreadPoolExecutor itself to get the saving.
  *
  * Lost probes: an executor may drop a probe (DiscardPolicy). While an episode lasts over
  * SPARE_AFTER, a second probe is submitted; if it runs while the first has not, the executor
@@ -446,6 +465,8 @@ final class ExecutorWatchdog implements FineSampler {
     long requestedNanos;
     /** An argos:error said this watch's probe could not be submitted (until it is). */
     boolean reportedUnprobed;
+    /** Probes not sent because the pool was idle (written by the sampler thread). */
+    volatile long probesSkipped;
 
     Watch(String name, Executor executor) {
       this.name = name;
@@ -517,6 +538,14 @@ final class ExecutorWatchdog implements FineSampler {
         // due a probe interval after the last request; a wake-up up to a quarter early (another
         // sampler's slice) submits now rather than waking the thread again just for it
         if (!submittedOnce || now - requestedNanos >= probeIntervalNanos - probeIntervalNanos / 4) {
+          if (submittedOnce && knownIdle(ex)) {
+            // nothing runs on it and nothing waits: a probe would run at once and say nothing
+            // (see the design notes, Idle pools); the next one is due a probe interval later
+            requestedNanos = now;
+            currentLagMs = 0;
+            probesSkipped++;
+            return true;
+          }
           submittedOnce = true;
           requestedNanos = now;
           probe.outstanding = true;
@@ -572,6 +601,33 @@ final class ExecutorWatchdog implements FineSampler {
         }
       }
       return true;
+    }
+
+    /**
+     * True when {@code ex} is a JDK pool that runs no task and has none ready in its queue, and
+     * the thread that ran this watch's last probe is still alive (so a stall found later can
+     * still be blamed on a thread with its stack). Reads only JDK state: a pool or queue class
+     * of the application's own (which could override these reads) is always probed.
+     */
+    private boolean knownIdle(Executor ex) {
+      WeakReference<Thread> last = lastThread;
+      Thread t = last == null ? null : last.get();
+      if (t == null || !t.isAlive()) {
+        return false;
+      }
+      if (ex instanceof ThreadPoolExecutor pool && isJdkClass(pool)) {
+        BlockingQueue<Runnable> q = pool.getQueue();
+        if (!isJdkClass(q) || pool.getActiveCount() != 0) {
+          return false;
+        }
+        Runnable head = q.peek();
+        // a scheduled pool's queue holds its delayed tasks: not ready is not waiting
+        return head == null || head instanceof Delayed d && d.getDelay(TimeUnit.NANOSECONDS) > 0;
+      }
+      if (ex instanceof ForkJoinPool pool && isJdkClass(pool)) {
+        return pool.isQuiescent();
+      }
+      return false;
     }
 
     /**
@@ -711,6 +767,20 @@ final class ExecutorWatchdog implements FineSampler {
       lastThread = null;
       executor = null;
     }
+  }
+
+  /** A class of the JDK's own (loaded by the bootstrap loader), not an application's subclass. */
+  private static boolean isJdkClass(Object o) {
+    return o.getClass().getClassLoader() == null;
+  }
+
+  /** Probes not sent because the pool was idle (see the design notes, Idle pools); tests. */
+  long probesSkipped() {
+    long n = 0;
+    for (Watch w : watches) {
+      n += w.probesSkipped;
+    }
+    return n;
   }
 
   private void emit(Signal s) {

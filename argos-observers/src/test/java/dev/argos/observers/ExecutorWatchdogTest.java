@@ -626,4 +626,89 @@ class ExecutorWatchdogTest {
     assertThat(lagMs).isGreaterThan(50.0).isLessThan(51.0);
     assertThat((clock.nanoTime() - submitted) / 1e6).isLessThan(51.0);
   }
+
+  /** Counts the submissions it runs inline. */
+  static final class Counting implements ProbeSubmitter {
+    int offers;
+
+    @Override
+    public boolean offer(Runnable job) {
+      offers++;
+      return INLINE.offer(job);
+    }
+
+    @Override
+    public void maintain(long nowNanos) {}
+
+    @Override
+    public void close(long joinNanos) {}
+  }
+
+  /** Probes due over {@code ms} of manual time, one check per 10 ms. */
+  private static int offersOver(ManualClock clock, ExecutorWatchdog d, Counting c, long ms) {
+    int before = c.offers;
+    for (long t = 0; t < ms; t += 10) {
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    return c.offers - before;
+  }
+
+  @Test
+  void idleJdkPoolsAreNotProbedButSubclassesAndBusyPoolsAre()
+      throws Exception {
+    Counting c = new Counting();
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, c);
+    java.util.concurrent.ThreadPoolExecutor plain = new java.util.concurrent.ThreadPoolExecutor(
+        1, 1, 0, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>());
+    java.util.concurrent.ThreadPoolExecutor subclass = new java.util.concurrent.ThreadPoolExecutor(
+        1, 1, 0, TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>()) {};
+    java.util.concurrent.ScheduledThreadPoolExecutor scheduled =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    java.util.concurrent.ForkJoinPool fj = new java.util.concurrent.ForkJoinPool(1);
+    try {
+      scheduled.schedule(() -> {}, 1, TimeUnit.HOURS); // a delayed task waits in its queue
+      d.watch("plain", plain);
+      d.watch("subclass", subclass);
+      d.watch("scheduled", scheduled);
+      d.watch("fj", fj);
+      assertThat(offersOver(clock, d, c, 10)).isEqualTo(4); // each one's first probe
+      // the probes run on the pools' threads: wait for them (truly asynchronous)
+      await().atMost(Duration.ofSeconds(10)).until(() -> d.threadKnown("plain")
+          && d.threadKnown("subclass") && d.threadKnown("scheduled") && d.threadKnown("fj"));
+      // idle: only the subclass (whose reads could be overridden) is probed, once per interval
+      for (int i = 1; i <= 10; i++) {
+        long ran = subclass.getCompletedTaskCount();
+        assertThat(offersOver(clock, d, c, 10)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> subclass.getCompletedTaskCount() == ran + 1); // let it run (async)
+      }
+      assertThat(d.probesSkipped()).isEqualTo(30);
+      assertThat(plain.getCompletedTaskCount()).isEqualTo(1); // its first probe only
+
+      // a busy pool is probed again, and its stall is reported in progress with its thread
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      plain.execute(() -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      await().atMost(Duration.ofSeconds(10)).until(() -> plain.getActiveCount() == 1);
+      assertThat(offersOver(clock, d, c, 10)).isEqualTo(2); // plain's probe, the subclass's
+      offersOver(clock, d, c, 60);
+      assertThat(firing()).singleElement().satisfies(s -> {
+        assertThat(s.key()).isEqualTo("plain");
+        assertThat(s.data()).containsEntry("inProgress", true).containsEntry("cause", "blocked");
+        assertThat((String) s.data().get("thread")).startsWith("pool-");
+      });
+      release.countDown();
+    } finally {
+      plain.shutdownNow();
+      subclass.shutdownNow();
+      scheduled.shutdownNow();
+      fj.shutdownNow();
+    }
+  }
 }

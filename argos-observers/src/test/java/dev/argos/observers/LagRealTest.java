@@ -18,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -123,6 +124,12 @@ class LagRealTest {
     argos.watch(key, executor);
     // the first probe runs on the executor's thread asynchronously: wait until it has
     await().atMost(Duration.ofSeconds(10)).until(() -> watchdog().threadKnown(key));
+    return blockWatched(key, executor, threadName, rounds);
+  }
+
+  /** As {@link #blockRounds}, for an executor watched already under {@code key}. */
+  private List<Double> blockWatched(String key, java.util.concurrent.Executor executor,
+      String threadName, int rounds) throws Exception {
     List<Double> latencies = new ArrayList<>();
     for (int i = 0; i < rounds; i++) {
       AtomicLong startedAt = new AtomicLong();
@@ -162,6 +169,29 @@ class LagRealTest {
     try {
       List<Double> lat = blockRounds("pool", pool, "lag-test-pool", 5);
       // detection needs the threshold to pass; generous upper bound for a loaded machine
+      assertThat(lat).allSatisfy(ms -> assertThat(ms).isBetween((double) THRESHOLD_MS - 15, 2000.0));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void anIdleJdkPoolIsNotProbedYetItsStallsAreCaughtInProgress() throws Exception {
+    // the pool itself (not the wrapper newSingleThreadExecutor returns): Argos can see it idle
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(
+        1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), named("lag-test-tpe"));
+    try {
+      argos.watch("tpe", pool);
+      await().atMost(Duration.ofSeconds(10)).until(() -> watchdog().threadKnown("tpe"));
+      // idle for 500 ms (about 25 probe intervals): no probe reaches the pool
+      long ranBefore = pool.getCompletedTaskCount();
+      long skippedBefore = watchdog().probesSkipped();
+      assertThat(new CountDownLatch(1).await(500, TimeUnit.MILLISECONDS)).isFalse();
+      assertThat(pool.getCompletedTaskCount()).as("probes run by the idle pool")
+          .isEqualTo(ranBefore);
+      assertThat(watchdog().probesSkipped() - skippedBefore).isGreaterThanOrEqualTo(10);
+      // and a task that blocks it is still reported while it blocks, naming its stack
+      List<Double> lat = blockWatched("tpe", pool, "lag-test-tpe", 5);
       assertThat(lat).allSatisfy(ms -> assertThat(ms).isBetween((double) THRESHOLD_MS - 15, 2000.0));
     } finally {
       pool.shutdownNow();
