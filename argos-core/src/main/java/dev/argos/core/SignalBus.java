@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,10 @@ import org.slf4j.LoggerFactory;
  * type that happened to be dropped).
  */
 final class SignalBus {
-  private static final Logger DEFAULT_LOG = LoggerFactory.getLogger(Agent.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createAgent. */
+  private static final class DefaultLog {
+    static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  }
   private static final long FLOOD_WINDOW_NANOS = TimeUnit.MINUTES.toNanos(1);
   /** Signal types with their own flood-guard slot; the rest share one. */
   private static final int MAX_FLOOD_TYPES = 1024;
@@ -86,14 +90,18 @@ final class SignalBus {
   private final FloodWindows floodWindows;
   private final Clock clock;
 
-  private final Logger log;
+  private final Supplier<Logger> log;
 
   SignalBus(AgentConfig config) {
-    this(config, DEFAULT_LOG);
+    this(config, () -> DefaultLog.LOG);
   }
 
   /** With the logger its WARN lines go to (tests read them). */
   SignalBus(AgentConfig config, Logger log) {
+    this(config, () -> log);
+  }
+
+  private SignalBus(AgentConfig config, Supplier<Logger> log) {
     this.log = log;
     this.queue = new ArrayBlockingQueue<>(config.signalQueueCapacity());
     this.filters = config.filters();
@@ -199,7 +207,7 @@ final class SignalBus {
           return;
         }
       } catch (Throwable t) {
-        log.warn("argos: dispatcher fault, continuing", t);
+        log.get().warn("argos: dispatcher fault, continuing", t);
       }
     }
   }
@@ -410,7 +418,7 @@ final class SignalBus {
       if (sub.kind == Kind.ERROR) {
         if (failures == 1) {
           // the throwable is described, never printed: its message is the user's text
-          log.warn(
+          log.get().warn(
               "argos: error listener {} threw {}; further failures are not logged",
               sub.name,
               Throwables.describe(t));

@@ -45,7 +45,10 @@ public final class Argos implements Observer {
   /** The {@link Signal#source()} of built-in signals. */
   public static final String SOURCE = "argos";
 
-  private static final Logger log = LoggerFactory.getLogger(Argos.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(Argos.class);
+  }
 
   private final ArgosConfig config;
   private final CopyOnWriteArrayList<SignalSink> sinks = new CopyOnWriteArrayList<>();
@@ -83,8 +86,11 @@ public final class Argos implements Observer {
     this.watchdog = ExecutorWatchdog.create(config, stops, this::fanOut);
     engine.add(jvmStalls);
     engine.add(watchdog);
-    engine.add(new HeapSampler(config, gc, this::fanOut));
-    engine.add(new ResourceSampler(config, this::fanOut));
+    // built at their first tick on the sampler thread: their JMX beans and /proc reads are not
+    // paid by the thread that creates and starts Argos
+    long gcSeq = gc.lastSeq();
+    engine.add(new DeferredSampler("heap", () -> new HeapSampler(config, gc, this::fanOut, gcSeq)));
+    engine.add(new DeferredSampler("resources", () -> new ResourceSampler(config, this::fanOut)));
     engine.add(new BurstSampler(config, requests, this::fanOut));
   }
 
@@ -157,8 +163,9 @@ public final class Argos implements Observer {
     }
     started = true;
     if (ownsTime) {
-      gc.startListening();
-      engine.start();
+      // the GC listeners are registered by the sampler thread as it starts (JMX's first use
+      // costs tens of milliseconds), before its first wake-up or tick
+      engine.start(gc::startListening);
     }
   }
 
@@ -225,7 +232,7 @@ public final class Argos implements Observer {
       try {
         s.snapshot(figures);
       } catch (Throwable t) {
-        log.debug("argos: sampler {} failed to snapshot", s.name(), t);
+        Log.LOG.debug("argos: sampler {} failed to snapshot", s.name(), t);
       }
     }
     return new ArgosSnapshot(config.clock().instant(), figures);
@@ -246,7 +253,7 @@ public final class Argos implements Observer {
       try {
         s.close();
       } catch (Throwable t) {
-        log.warn("argos: sampler {} failed to close", s.name(), t);
+        Log.LOG.warn("argos: sampler {} failed to close", s.name(), t);
       }
     }
     gc.close();
@@ -286,7 +293,7 @@ public final class Argos implements Observer {
       try {
         sink.emit(signal);
       } catch (Throwable t) {
-        log.debug("argos: a sink threw", t);
+        Log.LOG.debug("argos: a sink threw", t);
       }
     }
     Agent bus = local;
@@ -303,7 +310,7 @@ public final class Argos implements Observer {
       synchronized (this) {
         r = standaloneErrors;
         if (r == null) {
-          r = new ErrorReporter(config.clock(), log, signal -> {});
+          r = new ErrorReporter(config.clock(), () -> Log.LOG, signal -> {});
           standaloneErrors = r;
         }
       }

@@ -115,7 +115,10 @@ import org.slf4j.LoggerFactory;
  * thread; probes write volatile fields only.
  */
 final class ExecutorWatchdog implements FineSampler {
-  private static final Logger log = LoggerFactory.getLogger(ExecutorWatchdog.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(ExecutorWatchdog.class);
+  }
 
   static final int MAX_WATCHED = 1024;
   static final int MAX_NAME = 128;
@@ -240,7 +243,7 @@ final class ExecutorWatchdog implements FineSampler {
       if (old.length >= MAX_WATCHED) {
         if (!warnedFull) {
           warnedFull = true;
-          log.warn(
+          Log.LOG.warn(
               "argos: {} executors are watched already; not watching \"{}\"",
               MAX_WATCHED,
               SafeText.neutralise(capped, 128));
@@ -303,7 +306,7 @@ final class ExecutorWatchdog implements FineSampler {
           }
         }
       } catch (RuntimeException e) {
-        log.debug("argos: watch {} failed", SafeText.neutralise(w.name, 128), e);
+        Log.LOG.debug("argos: watch {} failed", SafeText.neutralise(w.name, 128), e);
         w.release(now, "failed");
         removed = true;
       }
@@ -413,7 +416,7 @@ final class ExecutorWatchdog implements FineSampler {
         }
       } catch (Throwable e) {
         // user code: its exception (and even its getMessage()) may throw or hold attacker text
-        log.warn(
+        Log.LOG.warn(
             "argos: executor \"{}\" threw {} on a probe; no longer watched",
             watch.safeName,
             Throwables.describe(e));
@@ -787,7 +790,7 @@ final class ExecutorWatchdog implements FineSampler {
     try {
       sink.emit(s);
     } catch (RuntimeException e) {
-      log.debug("argos: a sink threw", e);
+      Log.LOG.debug("argos: a sink threw", e);
     }
   }
 }

@@ -44,7 +44,10 @@ import org.slf4j.LoggerFactory;
  * Where com.sun.management is missing, available() is false and one warning is logged.
  */
 final class GcMonitor implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(GcMonitor.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(GcMonitor.class);
+  }
   static final int CAPACITY = 256;
 
   /**
@@ -102,7 +105,7 @@ final class GcMonitor implements AutoCloseable {
     try {
       Class.forName("com.sun.management.GarbageCollectionNotificationInfo");
     } catch (ClassNotFoundException | LinkageError e) {
-      log.warn("argos: com.sun.management is missing; GC pauses and the live set are not observed");
+      Log.LOG.warn("argos: com.sun.management is missing; GC pauses and the live set are not observed");
       return new GcMonitor(false, false);
     }
     return new GcMonitor(true, false);
@@ -128,7 +131,7 @@ final class GcMonitor implements AutoCloseable {
     try {
       listen();
     } catch (RuntimeException | LinkageError e) {
-      log.warn("argos: cannot listen to GC notifications; GC is not observed", e);
+      Log.LOG.warn("argos: cannot listen to GC notifications; GC is not observed", e);
       removeListeners();
     }
   }
@@ -188,7 +191,7 @@ final class GcMonitor implements AutoCloseable {
           after,
           max);
     } catch (RuntimeException e) {
-      log.debug("argos: unreadable GC notification", e);
+      Log.LOG.debug("argos: unreadable GC notification", e);
     }
   }
 

@@ -170,7 +170,16 @@ final class HeapSampler implements Sampler {
 
   /** GC figures from {@code gc}, or from polling the MXBeans when it is {@link GcMonitor#pollsMxBeansInstead()}. */
   HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink) {
-    this(config, gc, sink, gc.pollsMxBeansInstead());
+    this(config, gc, sink, gc.pollsMxBeansInstead(), gc.lastSeq());
+  }
+
+  /**
+   * As {@link #HeapSampler(ArgosConfig, GcMonitor, SignalSink)}, reading the collections after
+   * {@code fromSeq} (Argos builds its heap sampler at the first tick and passes the sequence
+   * number it had when created, so that collections in between are not lost).
+   */
+  HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink, long fromSeq) {
+    this(config, gc, sink, gc.pollsMxBeansInstead(), fromSeq);
   }
 
   /**
@@ -178,6 +187,11 @@ final class HeapSampler implements Sampler {
    * MXBeans instead of GC notifications: the degraded mode where com.sun.management is missing.
    */
   HeapSampler(ArgosConfig config, GcMonitor gc, SignalSink sink, boolean pollMxBeans) {
+    this(config, gc, sink, pollMxBeans, gc.lastSeq());
+  }
+
+  private HeapSampler(
+      ArgosConfig config, GcMonitor gc, SignalSink sink, boolean pollMxBeans, long fromSeq) {
     this.clock = config.clock();
     this.thresholds = config.thresholds();
     this.gc = gc;
@@ -193,7 +207,7 @@ final class HeapSampler implements Sampler {
     this.exSliceNanos = Math.max(1, windowNanos / EX_SLICES);
     this.exHorizonNanos = windowNanos;
     Arrays.fill(exIndex, -1);
-    this.seq = gc.lastSeq();
+    this.seq = fromSeq;
     List<GarbageCollectorMXBean> beans = new ArrayList<>();
     List<MemoryPoolMXBean> pools = new ArrayList<>();
     boolean polling = false;

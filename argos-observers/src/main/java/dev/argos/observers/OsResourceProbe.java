@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 final class OsResourceProbe implements ResourceProbe {
-  private static final Logger log = LoggerFactory.getLogger(OsResourceProbe.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(OsResourceProbe.class);
+  }
   private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
   /** Above this many descriptors sockets are not told apart (one readlink per descriptor). */
@@ -124,9 +127,9 @@ final class OsResourceProbe implements ResourceProbe {
   private static void once(String message, boolean warn) {
     if (LOGGED.add(message)) {
       if (warn) {
-        log.warn(message);
+        Log.LOG.warn(message);
       } else {
-        log.info(message);
+        Log.LOG.info(message);
       }
     }
   }

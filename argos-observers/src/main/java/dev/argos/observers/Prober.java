@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * turns InterruptedException into RejectedExecutionException) leaves no thread at all.
  */
 final class Prober implements ProbeSubmitter {
-  private static final Logger log = LoggerFactory.getLogger(Prober.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(Prober.class);
+  }
 
   static final String THREAD_NAME = "argos-prober";
   /** The name of a thread left inside a blocked {@code execute()}. */
@@ -126,7 +129,7 @@ final class Prober implements ProbeSubmitter {
       if (abandoned >= MAX_ABANDONED) {
         if (!warnedFull) {
           warnedFull = true;
-          log.warn(
+          Log.LOG.warn(
               "argos: {} probe submissions are blocked inside executors' execute(); "
                   + "other executors' probes wait until one returns",
               MAX_ABANDONED);
@@ -189,7 +192,7 @@ final class Prober implements ProbeSubmitter {
           abandon(w);
         }
       }
-      log.debug("argos: the prober is inside {}; left to end when it returns", w.describe());
+      Log.LOG.debug("argos: the prober is inside {}; left to end when it returns", w.describe());
     }
   }
 
@@ -202,7 +205,7 @@ final class Prober implements ProbeSubmitter {
       return true;
     } catch (OutOfMemoryError | SecurityException | IllegalThreadStateException e) {
       worker = null;
-      log.debug("argos: cannot start the prober thread", e);
+      Log.LOG.debug("argos: cannot start the prober thread", e);
       return false;
     }
   }
@@ -287,7 +290,7 @@ final class Prober implements ProbeSubmitter {
           } catch (Throwable t) {
             // jobs report their own outcome; this is a bug in one of them
             try {
-              log.debug("argos: a probe job threw", t);
+              Log.LOG.debug("argos: a probe job threw", t);
             } catch (Throwable ignored) {
               // nothing left to do
             }

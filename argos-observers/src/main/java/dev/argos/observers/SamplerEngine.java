@@ -122,11 +122,26 @@ final class SamplerEngine {
 
   /** Starts the daemon thread; idempotent. */
   synchronized void start() {
+    start(() -> {});
+  }
+
+  /**
+   * Starts the daemon thread, which first runs {@code first} (a failure is reported like a
+   * sampler's and does not stop the thread); idempotent.
+   */
+  synchronized void start(Runnable first) {
     if (thread != null) {
       return;
     }
     running = true;
-    Thread t = new Thread(this::loop, THREAD_NAME);
+    Thread t = new Thread(() -> {
+      try {
+        first.run();
+      } catch (Throwable e) {
+        emitError("samplerFailed", "start", "the sampler thread's start-up threw " + Throwables.describe(e), e);
+      }
+      loop();
+    }, THREAD_NAME);
     t.setDaemon(true);
     thread = t;
     t.start();

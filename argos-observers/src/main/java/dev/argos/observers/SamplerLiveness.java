@@ -38,7 +38,10 @@ import org.slf4j.LoggerFactory;
  * thread and joins it.
  */
 final class SamplerLiveness {
-  private static final Logger log = LoggerFactory.getLogger(SamplerLiveness.class);
+  /** Initialised at the first line logged, so SLF4J's start-up is not paid by createArgos. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(SamplerLiveness.class);
+  }
 
   static final String THREAD_NAME = "argos-liveness";
   static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -90,7 +93,7 @@ final class SamplerLiveness {
       try {
         check(clock.nanoTime());
       } catch (RuntimeException e) {
-        log.debug("argos: the liveness check failed", e);
+        Log.LOG.debug("argos: the liveness check failed", e);
       }
     }
   }
@@ -169,7 +172,7 @@ final class SamplerLiveness {
     try {
       sink.emit(s);
     } catch (RuntimeException e) {
-      log.debug("argos: a sink threw", e);
+      Log.LOG.debug("argos: a sink threw", e);
     }
   }
 

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
@@ -42,7 +43,7 @@ public final class ErrorReporter {
   private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(INTERVAL_SECONDS);
 
   private final Clock clock;
-  private final Logger log;
+  private final Supplier<Logger> log;
   private final Consumer<Signal> publisher;
 
   // guarded by subjects
@@ -59,6 +60,14 @@ public final class ErrorReporter {
    *     subscriptions); called on the reporting thread, must not block
    */
   public ErrorReporter(Clock clock, Logger log, Consumer<Signal> publisher) {
+    this(clock, () -> log, publisher);
+  }
+
+  /**
+   * As {@link #ErrorReporter(Clock, Logger, Consumer)}, the logger asked for at the first line
+   * logged (so that SLF4J's start-up is not paid by whoever creates the reporter).
+   */
+  public ErrorReporter(Clock clock, Supplier<Logger> log, Consumer<Signal> publisher) {
     this.clock = clock;
     this.log = log;
     this.publisher = publisher;
@@ -188,9 +197,9 @@ public final class ErrorReporter {
     try {
       String m = SafeText.neutralise(message, MAX_LOGGED_MESSAGE);
       if (a.suppressed == 0 && a.overBudget == 0) {
-        log.warn("argos: {}", m);
+        log.get().warn("argos: {}", m);
       } else {
-        log.warn(
+        log.get().warn(
             "argos: {} ({} similar reports held back in the last {} s; {} others over the limit"
                 + " of {} reports per {} s)",
             m,
