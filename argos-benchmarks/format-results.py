@@ -218,8 +218,11 @@ def cost_sections(h, targets, command=None, note=None):
         w("")
         w(f"An otherwise idle process in alternating phases (order ABBA) of {hc.get('phaseMs', 0) / 1000:g} s: A without Argos, B")
         w(f"with a fresh Argos at its defaults under an agent with `Quarantines.inMemory()`, given {hc.get('settleMs', 0) / 1000:g} s to")
-        w("settle before each measurement; 0, 1 or 8 idle single-thread executors exist in both arms and are")
-        w(f"watched in B. {hc.get('pairs')} pairs per row. The A/A control runs no Argos in either arm: its interval is")
+        w("settle before each measurement; 0, 1 or 8 idle one-thread executors exist in both arms and are")
+        w(f"watched in B. {hc.get('pairs')} pairs per row. Two kinds of executor: `Executors.newSingleThreadExecutor()`")
+        w("(a wrapper Argos cannot look into: probed every probe interval, like an event loop) and a plain")
+        w("one-thread `ThreadPoolExecutor` (seen idle, so not probed while idle; see docs/signals/eventLoopLag.md).")
+        w("The A/A control runs no Argos in either arm: its interval is")
         w("the method's own noise. Process CPU from `getProcessCpuTime` (counted in 10 ms clock ticks, so")
         w("one phase resolves about 0.1 %: the mean over pairs is the figure), and the same from the")
         w("live threads' `/proc/self/task/*/schedstat` (nanoseconds). Wake-ups: voluntary context")
@@ -228,34 +231,42 @@ def cost_sections(h, targets, command=None, note=None):
         w("| watched executors | without (mean, % of one core) | with (mean) | cost: with − without, mean (95 % CI) | same, from schedstat | wake-ups/s without → with | of which Argos's threads |")
         w("|---|---|---|---|---|---|---|")
         byw = {}
+        kinds = {"singleThreadExecutor": "newSingleThreadExecutor", "threadPoolExecutor": "ThreadPoolExecutor"}
         for row in hc["rows"]:
-            byw[str(row.get("watched"))] = row
+            kind = row.get("executors")
+            byw[str(row.get("watched")) + (":" + kind if kind else "")] = row
             wo = row.get("withoutPercentOfOneCore") or {}
             wi = row.get("withPercentOfOneCore") or {}
             wa = row.get("wakeUpsPerSecondWithout") or {}
             wb = row.get("wakeUpsPerSecondWith") or {}
             ar = row.get("argosThreadsPercentOfOneCore") or {}
             label = "A/A control" if row.get("watched") == "control" else str(row.get("watched"))
+            if row.get("executors"):
+                label += f" ({kinds.get(row.get('executors'), row.get('executors'))})"
             w(f"| {label} | {num(wo.get('mean'), 3)} % | {num(wi.get('mean'), 3)} % | {ci_text(row.get('costPercentOfOneCoreCi95'))} | "
               f"{ci_text(row.get('threadsSchedstatCostPercentOfOneCoreCi95'))} | {num(wa.get('mean'), 0)} → {num(wb.get('mean'), 0)} | "
               f"{num(ar.get('mean'), 3) + ' %' if ar.get('mean') is not None else NA} |")
         w("")
         ctrl = byw.get("control")
         ctext = f"; control {ci_text(ctrl.get('costPercentOfOneCoreCi95'))}" if ctrl else ""
-        for n, limit, what in (("0", 0.3, "nothing watched"), ("1", 0.5, "one watched executor")):
+        plans = [("0", 0.3, "nothing watched")]
+        for key, name in kinds.items():
+            plans.append((f"1:{key}", 0.5, f"one watched executor ({name})"))
+        for n, limit, what in plans:
             row = byw.get(n)
             c = row.get("costPercentOfOneCoreCi95") if row else None
             targets.append((f"whole process, idle Argos at defaults, {what}: ≤ {limit} % of one core",
                             (ci_text(c) + ctext) if c else NA,
                             verdict_ci(c, limit)))
-        r1, r8 = byw.get("1"), byw.get("8")
-        if r1 and r8 and r1.get("costPercentOfOneCoreCi95") and r8.get("costPercentOfOneCoreCi95"):
-            per = (r8["costPercentOfOneCoreCi95"][0] - r1["costPercentOfOneCoreCi95"][0]) / 7
-            wk = ((r8.get("wakeUpsPerSecondWith") or {}).get("mean"), (r1.get("wakeUpsPerSecondWith") or {}).get("mean"))
-            wtext = f", {(wk[0] - wk[1]) / 7:.0f} wake-ups/s per executor" if None not in wk else ""
-            targets.append(("whole process: each extra watched executor well under 0.1 % of one core",
-                            f"{per:.3f} % per executor ((8 watched − 1 watched) ÷ 7, a difference of two means){wtext}{ctext}",
-                            verdict(per < 0.1)))
+        for key, name in kinds.items():
+            r1, r8 = byw.get("1:" + key), byw.get("8:" + key)
+            if r1 and r8 and r1.get("costPercentOfOneCoreCi95") and r8.get("costPercentOfOneCoreCi95"):
+                per = (r8["costPercentOfOneCoreCi95"][0] - r1["costPercentOfOneCoreCi95"][0]) / 7
+                wk = ((r8.get("wakeUpsPerSecondWith") or {}).get("mean"), (r1.get("wakeUpsPerSecondWith") or {}).get("mean"))
+                wtext = f", {(wk[0] - wk[1]) / 7:.0f} wake-ups/s per executor" if None not in wk else ""
+                targets.append((f"whole process: each extra watched executor ({name}) well under 0.1 % of one core",
+                                f"{per:.3f} % per executor ((8 watched − 1 watched) ÷ 7, a difference of two means){wtext}{ctext}",
+                                verdict(per < 0.1)))
         w("")
     if st:
         w("### Start-up")

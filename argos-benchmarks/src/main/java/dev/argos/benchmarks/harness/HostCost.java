@@ -167,27 +167,38 @@ final class HostCost {
     r.put("method", "process CPU time (OperatingSystemMXBean.getProcessCpuTime) per second of wall,"
         + " phases ABBA, B a fresh Argos at defaults settled before measuring; cost = B - A per pair");
     List<Object> rows = new ArrayList<>();
-    List<Integer> configs = new ArrayList<>(watchedCounts);
-    configs.add(-1); // the A/A control
-    for (int n : configs) {
-      rows.add(hostCostRow(n, pairs, phaseMs, settleMs));
+    for (int n : watchedCounts) {
+      rows.add(hostCostRow(n, SINGLE, pairs, phaseMs, settleMs));
+      if (n > 0) {
+        rows.add(hostCostRow(n, POOL, pairs, phaseMs, settleMs));
+      }
     }
+    rows.add(hostCostRow(-1, SINGLE, pairs, phaseMs, settleMs)); // the A/A control
     r.put("rows", rows);
     return r;
   }
 
-  private static Map<String, Object> hostCostRow(int watched, int pairs, int phaseMs, int settleMs)
-      throws InterruptedException {
+  /** Watched executors from {@code Executors.newSingleThreadExecutor} (a wrapper: always probed). */
+  static final String SINGLE = "singleThreadExecutor";
+  /** Watched executors that are plain one-thread {@code ThreadPoolExecutor}s (idle ones not probed). */
+  static final String POOL = "threadPoolExecutor";
+
+  private static Map<String, Object> hostCostRow(
+      int watched, String kind, int pairs, int phaseMs, int settleMs) throws InterruptedException {
     boolean control = watched < 0;
     int n = Math.max(0, watched);
     List<ExecutorService> loops = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       final int k = i;
-      loops.add(Executors.newSingleThreadExecutor(run -> {
+      java.util.concurrent.ThreadFactory named = run -> {
         Thread t = new Thread(run, "bench-loop-" + k);
         t.setDaemon(true);
         return t;
-      }));
+      };
+      loops.add(POOL.equals(kind)
+          ? new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.SECONDS,
+              new java.util.concurrent.LinkedBlockingQueue<>(), named)
+          : Executors.newSingleThreadExecutor(named));
     }
     for (ExecutorService l : loops) {
       l.submit(() -> {}); // its thread exists, idle, in both arms
@@ -220,9 +231,9 @@ final class HostCost {
       fineB.add(on[3]);
       fineDiff.add(on[3] - off[3]);
       Harness.log(String.format(Locale.ROOT,
-          "hostCost watched=%s pair %d: A %.3f %%, B %.3f %% of one core (B - A %.3f; threads' schedstat:"
+          "hostCost watched=%s %s pair %d: A %.3f %%, B %.3f %% of one core (B - A %.3f; threads' schedstat:"
               + " A %.3f, B %.3f, B - A %.3f); wake-ups/s A %.0f B %.0f",
-          control ? "control" : Integer.toString(n), p, off[0], on[0], on[0] - off[0],
+          control ? "control" : Integer.toString(n), n > 0 ? kind : "", p, off[0], on[0], on[0] - off[0],
           off[3], on[3], on[3] - off[3], off[1], on[1]));
     }
     for (ExecutorService l : loops) {
@@ -230,6 +241,9 @@ final class HostCost {
     }
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("watched", control ? "control" : n);
+    if (n > 0) {
+      row.put("executors", kind);
+    }
     row.put("withoutPercentOfOneCore", Harness.summary(a));
     row.put("withPercentOfOneCore", Harness.summary(b));
     row.put("costPercentOfOneCorePerPair", Harness.summary(diff));
