@@ -269,6 +269,11 @@ public final class Argos implements Observer {
   }
 
   /** The engine, for tests in this package that drive ticks by hand. */
+  /** The executor watchdog (tests). */
+  ExecutorWatchdog watchdog() {
+    return watchdog;
+  }
+
   SamplerEngine engine() {
     return engine;
   }

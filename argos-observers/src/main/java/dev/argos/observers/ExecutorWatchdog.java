@@ -124,6 +124,11 @@ final class ExecutorWatchdog implements FineSampler {
   static final int MAX_NAME = 128;
   static final int MAX_FRAMES = 32;
   static final long SPARE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * An executor's episode resolves after this long without a stall (as a JVM stall episode):
+   * repeated short stalls of one executor are one episode, not a pair of signals per stall.
+   */
+  static final long QUIET_NANOS = JvmStallSampler.QUIET_NANOS;
   /** How long close() waits for the prober's thread before leaving it inside user code. */
   static final long PROBER_JOIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
@@ -146,6 +151,8 @@ final class ExecutorWatchdog implements FineSampler {
   private final long checkNanos;
   private final long probeIntervalNanos;
   private final ProbeSubmitter submitter;
+  /** Calm time that ends an executor's episode (QUIET_NANOS; shorter in tests). */
+  private volatile long quietNanos = QUIET_NANOS;
 
   private final Object lock = new Object();
   private volatile Watch[] watches = new Watch[0];
@@ -260,6 +267,14 @@ final class ExecutorWatchdog implements FineSampler {
 
   int watchedCount() {
     return watches.length;
+  }
+
+  /** Sets the calm time that ends an executor's episode (tests; default {@link #QUIET_NANOS}). */
+  void quietNanos(long nanos) {
+    if (nanos < 0) {
+      throw new IllegalArgumentException("quietNanos must be >= 0 but was " + nanos);
+    }
+    this.quietNanos = nanos;
   }
 
   /** Whether a probe of the watch named {@code name} has run, so its thread is known (tests). */
@@ -470,6 +485,15 @@ final class ExecutorWatchdog implements FineSampler {
     boolean reportedUnprobed;
     /** Probes not sent because the pool was idle (written by the sampler thread). */
     volatile long probesSkipped;
+    // the running episode's stalls (sampler thread only): see the design notes, Episodes
+    /** A stall is in progress: its probe is past the threshold and has not run. */
+    boolean stalling;
+    long stallStart;
+    int epCount;
+    long epLostNanos;
+    long epLastEnd;
+    int epSignalledCount;
+    String epLastHow = "ran";
 
     Watch(String name, Executor executor) {
       this.name = name;
@@ -524,10 +548,11 @@ final class ExecutorWatchdog implements FineSampler {
           probe.queued = false;
           long lag = probe.ranNanos - probe.submittedNanos;
           currentLagMs = lag / 1e6;
-          if (episode.active()) {
-            resolve(probe.ranNanos, "ran");
+          if (stalling) {
+            stallEnded(probe.ranNanos, "ran");
           }
         }
+        resolveIfCalm(now);
         if (spare.queued && !spare.outstanding) {
           spare.queued = false;
         }
@@ -582,21 +607,44 @@ final class ExecutorWatchdog implements FineSampler {
         probe.queued = false;
         long lag = spare.ranNanos - probe.submittedNanos;
         currentLagMs = lag / 1e6;
-        if (episode.active()) {
-          resolve(spare.ranNanos, "probeLost");
+        if (stalling) {
+          stallEnded(spare.ranNanos, "probeLost");
         }
+        resolveIfCalm(now);
         return true;
       }
       long own = age - stops.stoppedNanos(probe.submittedNanos, now);
-      if (own > thresholdNanos || episode.active()) {
+      if (own > thresholdNanos || stalling) {
         // starts above the threshold, escalates at CRITICAL_FACTOR x; from the probe's submission
         Severity level = own >= JvmStallSampler.CRITICAL_FACTOR * thresholdNanos
             ? Severity.CRITICAL : Severity.WARNING;
-        if (episode.hold(level, age / 1e6, probe.submittedNanos, now) != Episode.Step.NONE) {
-          stalled(now, age, level);
+        String escalation = null;
+        boolean newStall = !stalling;
+        if (newStall) {
+          if (!episode.active()) {
+            epCount = 0;
+            epLostNanos = 0;
+            epSignalledCount = 0;
+          }
+          stalling = true;
+          stallStart = probe.submittedNanos;
+          epCount++;
+        }
+        Episode.Step step = episode.hold(level, age / 1e6, probe.submittedNanos, now);
+        if (step == Episode.Step.FIRED) {
+          escalation = "";
+        } else if (step == Episode.Step.ESCALATED) {
+          escalation = "severity";
+        } else if (newStall && epCount >= JvmStallSampler.COUNT_STEP
+            && epCount >= 2 * epSignalledCount) {
+          escalation = "count";
+        }
+        if (escalation != null) {
+          epSignalledCount = epCount;
+          stalled(now, age, episode.severity(), escalation.isEmpty() ? null : escalation);
         }
       }
-      if (episode.active() && probe.queued && age >= SPARE_AFTER_NANOS && !spare.outstanding
+      if (stalling && probe.queued && age >= SPARE_AFTER_NANOS && !spare.outstanding
           && !spare.queued && spare.stage == IDLE) {
         spare.outstanding = true;
         if (!request(spare, false, now)) {
@@ -640,7 +688,7 @@ final class ExecutorWatchdog implements FineSampler {
      */
     long nextCheck(long now) {
       long soon = now + probeIntervalNanos;
-      if (episode.active()) {
+      if (stalling) {
         return soon;
       }
       if (!probe.outstanding) {
@@ -703,7 +751,7 @@ final class ExecutorWatchdog implements FineSampler {
       return true;
     }
 
-    private void stalled(long now, long ageNanos, Severity level) {
+    private void stalled(long now, long ageNanos, Severity level, @Nullable String escalation) {
       // blocked inside execute(): the thread making the call shows where the executor blocks
       boolean inExecute = probe.stage == IN_EXECUTE;
       Thread t = inExecute ? probe.submitter : null;
@@ -727,34 +775,74 @@ final class ExecutorWatchdog implements FineSampler {
       double lagMs = ageNanos / 1e6;
       long gcMs = TimeUnit.NANOSECONDS.toMillis(stops.gcPauseNanos(probe.submittedNanos, now));
       String top = stack != null && !stack.isEmpty() ? stack.get(0) : "unknown";
-      emit(
+      String repeat = epCount > 1
+          ? String.format(Locale.ROOT, " (stall %d of this episode, %.1f ms lost before it)",
+              epCount, epLostNanos / 1e6)
+          : "";
+      Signal.Builder b =
           episode
               .signal(level)
               .message(String.format(
                   Locale.ROOT,
-                  "executor %s has %s for %.1f ms (threshold %d ms) and is still stuck; "
+                  "executor %s has %s for %.1f ms (threshold %d ms) and is still stuck%s; "
                       + "thread %s at %s",
                   name, inExecute ? "been blocked in execute()" : "run no task", lagMs,
-                  TimeUnit.NANOSECONDS.toMillis(thresholdNanos),
+                  TimeUnit.NANOSECONDS.toMillis(thresholdNanos), repeat,
                   threadName == null ? "unknown" : threadName, top))
               .data(JvmStallSampler.lagData(
                   lagMs, thresholdNanos, true, threadName, stack, cause, gcMs))
               .data(DataKeys.THREAD_STATE, threadState)
               .data(DataKeys.EXECUTE_BLOCKED, inExecute)
-              .build());
+              .data(DataKeys.COUNT, epCount)
+              .data(DataKeys.MAX_LAG_MS, JvmStallSampler.round(episode.peak()))
+              .data(DataKeys.LOST_MS, JvmStallSampler.round(epLostNanos / 1e6));
+      if (escalation != null) {
+        b.data(DataKeys.ESCALATION, escalation);
+      }
+      emit(b.build());
+    }
+
+    /** The stall in progress ended at {@code endNanos} (its probe, or a later one, ran). */
+    private void stallEnded(long endNanos, String how) {
+      stalling = false;
+      epLostNanos += Math.max(0, endNanos - stallStart);
+      epLastEnd = endNanos;
+      epLastHow = how;
+      // the peak follows the stall's full length, not only what was seen while it lasted
+      episode.hold(Severity.WARNING, (endNanos - stallStart) / 1e6, endNanos);
+    }
+
+    /** Ends the running episode if no stall runs and calm has lasted the quiet time. */
+    private void resolveIfCalm(long now) {
+      if (episode.active() && !stalling && now - epLastEnd >= quietNanos) {
+        // one resolved signal with its totals, at its last stall's end
+        resolve(epLastEnd, epLastHow);
+      }
     }
 
     /** Ends the episode at {@code endNanos} (when the probe ran, or now) and says so. */
     private void resolve(long endNanos, String how) {
+      if (stalling) { // released or closed while stuck: the stall counts up to now
+        stalling = false;
+        epLostNanos += Math.max(0, endNanos - stallStart);
+      }
       double ms = Math.max(0, endNanos - episode.startNanos()) / 1e6;
+      double peak = episode.peak();
+      String what = epCount > 1
+          ? String.format(Locale.ROOT, "; %d stalls, %.1f ms lost, the longest %.1f ms",
+              epCount, epLostNanos / 1e6, peak)
+          : "";
       emit(
           episode
               .resolve(endNanos)
               .message(String.format(
-                  Locale.ROOT, "executor %s runs tasks again after %.1f ms", name, ms))
+                  Locale.ROOT, "executor %s runs tasks again after %.1f ms%s", name, ms, what))
               .data(DataKeys.LAG_MS, JvmStallSampler.round(ms))
               .data(DataKeys.THRESHOLD_MS, thresholdNanos / 1e6)
               .data(DataKeys.HOW, how)
+              .data(DataKeys.COUNT, epCount)
+              .data(DataKeys.MAX_LAG_MS, JvmStallSampler.round(peak))
+              .data(DataKeys.LOST_MS, JvmStallSampler.round(epLostNanos / 1e6))
               .build());
     }
 

@@ -78,8 +78,17 @@ class ExecutorWatchdogTest {
   private final List<Signal> signals = new ArrayList<>();
   private final JvmStallSampler jvm =
       new JvmStallSampler(clock, signals::add, gc, 50 * MS, 10 * MS, 60_000 * MS);
-  private final ExecutorWatchdog dog =
-      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, INLINE);
+  private final ExecutorWatchdog dog = quick(
+      new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, INLINE));
+
+  /**
+   * {@code d} with each stall's episode resolved as soon as its probe runs (no quiet time): the
+   * tests below are about one stall each; repeated stalls have their own tests.
+   */
+  static ExecutorWatchdog quick(ExecutorWatchdog d) {
+    d.quietNanos(0);
+    return d;
+  }
 
   /** An executor whose tasks run only when the test says so, on the test's thread. */
   static class HandRun extends AbstractExecutorService {
@@ -219,7 +228,7 @@ class ExecutorWatchdogTest {
   @Test
   void aSpareStillOnItsWayWhenTheProbeRunsIsMeasuredNextAndNothingElseIsSubmitted() {
     Deferred submitter = new Deferred();
-    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter);
+    ExecutorWatchdog d = quick(new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter));
     HandRun ex = new HandRun();
     d.watch("slow", ex);
     d.check(clock.nanoTime());
@@ -473,7 +482,7 @@ class ExecutorWatchdogTest {
   @Test
   void aBlockedExecuteIsAStallCountedFromTheCallAndAWaitingSubmissionIsNot() throws Exception {
     Deferred submitter = new Deferred();
-    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter);
+    ExecutorWatchdog d = quick(new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, submitter));
     WatchdogIsolationTest.BlockingExecute ex = new WatchdogIsolationTest.BlockingExecute();
     d.watch("bp", ex);
     d.check(clock.nanoTime());
@@ -563,7 +572,7 @@ class ExecutorWatchdogTest {
     // how long this thread took between the check and the look, on a loaded machine)
     ArgosConfig config = ArgosConfig.builder().clock(clock).build();
     JvmStallSampler meter = JvmStallSampler.create(config, gc, signals::add);
-    ExecutorWatchdog watchdog = ExecutorWatchdog.create(config, meter, signals::add);
+    ExecutorWatchdog watchdog = quick(ExecutorWatchdog.create(config, meter, signals::add));
     try {
       engine.add(meter);
       engine.add(watchdog);
@@ -591,7 +600,7 @@ class ExecutorWatchdogTest {
     // the default cadence: a probe every 2/5 of the threshold (20 ms at 50 ms)
     assertThat(ExecutorWatchdog.probeIntervalNanos(50 * MS)).isEqualTo(20 * MS);
     long interval = ExecutorWatchdog.probeIntervalNanos(50 * MS);
-    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, interval, interval, INLINE);
+    ExecutorWatchdog d = quick(new ExecutorWatchdog(clock, signals::add, jvm, interval, interval, INLINE));
     HandRun ex = new HandRun();
     d.watch("loop", ex);
     // the sampler thread parks for what the watchdog asks, the executor idle (runs each probe)
@@ -710,5 +719,61 @@ class ExecutorWatchdogTest {
       scheduled.shutdownNow();
       fj.shutdownNow();
     }
+  }
+
+  @Test
+  void repeatedShortStallsOfOneExecutorAreOneEpisodeSignalledWhenItEscalates() {
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, INLINE);
+    HandRun ex = new HandRun();
+    d.watch("flappy", ex);
+    Runnable step = () -> {
+      long start = clock.nanoTime();
+      clock.advanceMillis(10);
+      jvm.onWake(start, clock.nanoTime(), clock.nanoTime());
+      d.onWake(start, clock.nanoTime(), clock.nanoTime());
+    };
+    d.check(clock.nanoTime());
+    ex.runAll();
+    for (int stall = 1; stall <= 5; stall++) {
+      for (int i = 0; i < 8; i++) { // 80 ms without running anything: a stall over 50 ms
+        step.run();
+      }
+      ex.runAll(); // it ends
+      for (int i = 0; i < 100; i++) { // 1 s of health before the next one
+        step.run();
+        ex.runAll();
+      }
+    }
+    // stall 1 fired (in progress); 2 and 3 only counted; 4 signalled as a count escalation
+    assertThat(resolved()).isEmpty();
+    assertThat(firing()).hasSize(2);
+    Signal first = firing().get(0);
+    Signal update = firing().get(1);
+    assertThat(first.data()).containsEntry("inProgress", true).containsEntry("count", 1)
+        .doesNotContainKey("escalation");
+    assertThat(update.data()).containsEntry("inProgress", true).containsEntry("count", 4)
+        .containsEntry("escalation", "count").containsEntry("episode", first.data().get("episode"));
+    assertThat((Double) update.data().get("lostMs")).isGreaterThan(3 * 50.0);
+
+    // 10 s of calm after the last stall: one resolved signal with the episode's totals
+    for (int i = 0; i < 1000; i++) {
+      step.run();
+      ex.runAll();
+    }
+    assertThat(resolved()).singleElement().satisfies(r -> {
+      assertThat(r.data()).containsEntry("count", 5).containsEntry("how", "ran")
+          .containsEntry("episode", first.data().get("episode"));
+      assertThat((Double) r.data().get("lostMs")).isGreaterThan(5 * 50.0).isLessThan(5 * 100.0);
+      assertThat((Double) r.data().get("maxLagMs")).isGreaterThan(50.0).isLessThan(100.0);
+      // from the first stall's start to the last one's end: five stalls a second apart
+      assertThat((Double) r.data().get("durationMs")).isGreaterThan(4_000.0).isLessThan(5_000.0);
+    });
+
+    // a stall after calm returned opens a new episode
+    for (int i = 0; i < 8; i++) {
+      step.run();
+    }
+    assertThat(firing()).hasSize(3);
+    assertThat(firing().get(2).data().get("episode")).isNotEqualTo(first.data().get("episode"));
   }
 }

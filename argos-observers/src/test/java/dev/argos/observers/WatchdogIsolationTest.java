@@ -107,6 +107,7 @@ class WatchdogIsolationTest {
     Argos argos = Argos.createArgos(ArgosConfig.builder().sampleRate(Duration.ofMillis(20))
         .windowSize(Duration.ofSeconds(2)).onAnomaly(s -> got.add(new Got(s, System.nanoTime()))).build());
     try {
+      argos.watchdog().quietNanos(0); // each stall resolves when its probe runs
       argos.start();
       argos.watch("blocked", blocked);
       argos.watch("pool", pool);
@@ -163,6 +164,7 @@ class WatchdogIsolationTest {
         .thresholds(Thresholds.builder().eventLoopLag(Duration.ofMillis(1_000)).build())
         .onAnomaly(s -> got.add(new Got(s, System.nanoTime()))).build());
     try {
+      argos.watchdog().quietNanos(0); // each stall resolves when its probe runs
       argos.start();
       // the victim's only thread is stuck from now on, and a probe round will find the other
       // executor's execute() blocking
