@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The {@code argos.*} properties of the Spring Boot starter: every setting of Argos (DESIGN §3)
+ * The argos.* properties of the Spring Boot starter: every setting of Argos (DESIGN §3)
  * plus the web filter, health and endpoint. Defaults are those of the library; invalid values
  * are refused when the beans are built, with an {@link IllegalArgumentException} naming the
  * setting and the value (the application then does not start). The defaults written here are
@@ -46,10 +46,10 @@ public class ArgosProperties {
   /** The request filter and the web server's executor. */
   private final WebSettings web = new WebSettings();
 
-  /** The {@code argos} health contributor. */
+  /** The argos health contributor. */
   private final HealthSettings health = new HealthSettings();
 
-  /** The {@code argos} Actuator endpoint. */
+  /** The argos Actuator endpoint. */
   private final EndpointSettings endpoint = new EndpointSettings();
 
   /** The Micrometer meters. */
@@ -135,7 +135,7 @@ public class ArgosProperties {
     return metrics;
   }
 
-  /** {@code argos.thresholds.*}: when the built-in detectors fire. */
+  /** argos.thresholds.*: when the built-in detectors fire. */
   public static class ThresholdSettings {
     /** A watched executor, or the JVM as a whole, late by more than this (1 ms to 1 h). */
     private Duration eventLoopLag = Duration.ofMillis(50);
@@ -258,7 +258,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.quarantine.*}: the bounded in-memory quarantine. */
+  /** argos.quarantine.*: the bounded in-memory quarantine. */
   public static class QuarantineSettings {
     /** Whether keys flagged by a per-key burst are quarantined. */
     private boolean enabled = true;
@@ -326,7 +326,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.dedup.*}: identical signals within the window are counted, not re-delivered. */
+  /** argos.dedup.*: identical signals within the window are counted, not re-delivered. */
   public static class DedupSettings {
     /** Whether repeated signals are deduplicated. */
     private boolean enabled = true;
@@ -368,7 +368,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.agent.*}: the agent's bus. */
+  /** argos.agent.*: the agent's bus. */
   public static class AgentSettings {
     /** Capacity of the agent's signal queue; overflow is dropped and counted, never blocks. */
     private int signalQueueCapacity = 1024;
@@ -423,7 +423,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.log.*}: a log line per signal. */
+  /** argos.log.*: a log line per signal. */
   public static class LogSettings {
     /** Whether each signal is logged (neutralised) on the logger dev.argos.signals. */
     private boolean enabled = true;
@@ -439,7 +439,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.registry.*}: the JSONL problem registry. */
+  /** argos.registry.*: the JSONL problem registry. */
   public static class RegistrySettings {
     /** File of the JSONL problem registry (rotated at 10 MiB); none when unset. */
     private @Nullable Path path;
@@ -469,7 +469,7 @@ public class ArgosProperties {
     LAST
   }
 
-  /** {@code argos.web.*}: the request filter and the web server's executor. */
+  /** argos.web.*: the request filter and the web server's executor. */
   public static class WebSettings {
     /** Whether each request is recorded by client key and a quarantined key refused. */
     private boolean enabled = true;
@@ -566,7 +566,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.health.*}: the {@code argos} health contributor. */
+  /** argos.health.*: the argos health contributor. */
   public static class HealthSettings {
     /**
      * Whether an open CRITICAL episode makes the contributor DOWN. Off by default: an orchestrator
@@ -585,7 +585,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.endpoint.*}: the {@code argos} Actuator endpoint. */
+  /** argos.endpoint.*: the argos Actuator endpoint. */
   public static class EndpointSettings {
     /** Most recent signals kept and shown (newest first), 1 to 10 000. */
     private int recentSignals = 100;
@@ -627,7 +627,7 @@ public class ArgosProperties {
     }
   }
 
-  /** {@code argos.metrics.*}: Micrometer. */
+  /** argos.metrics.*: Micrometer. */
   public static class MetricsSettings {
     /** Whether Argos's meters are bound when a MeterRegistry bean exists. */
     private boolean enabled = true;
