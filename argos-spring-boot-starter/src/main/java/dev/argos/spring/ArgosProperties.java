@@ -489,8 +489,8 @@ public class ArgosProperties {
     /** Whether a quarantined key gets 429 Too Many Requests (else it is only recorded). */
     private boolean rejectQuarantined = true;
 
-    /** Order of the servlet filter / WebFlux filter (early by default). */
-    private int filterOrder = -100;
+    /** Order of the servlet filter / WebFlux filter: before Spring Security (-100) by default. */
+    private int filterOrder = -110;
 
     /** Whether the web server's request executor (Tomcat, Jetty) is watched for lag. */
     private boolean watchExecutor = true;

@@ -36,7 +36,7 @@ class ArgosWebAutoConfigurationTest {
               context.getBean("argosRequestFilter", FilterRegistrationBean.class);
           assertThat(r.getFilter()).isInstanceOf(ServletRequestFilter.class);
           assertThat(r.getUrlPatterns()).containsExactly("/*");
-          assertThat(r.getOrder()).isEqualTo(-100);
+          assertThat(r.getOrder()).isEqualTo(-110); // before Spring Security's chain (-100)
         });
   }
 

@@ -29,9 +29,10 @@ import org.springframework.test.annotation.DirtiesContext;
  * watched and the meters are bound.
  *
  * <p>Detection within seconds: the window is 10 s, the per-key short window 1 s, and {@code
- * key-burst-min-rate=2}, so a key at 20 requests/s or more bursts even while Argos is warming up
- * (KeyBurst's warm-up rule: 10 x keyBurstMinRate), as long as the typical per-key rate has been
- * learned from ordinary traffic first (background clients, each with its own key).
+ * key-burst-min-rate=1}, so a key at 10 requests/s or more (and 10 x the typical per-key rate)
+ * bursts even while Argos is warming up (KeyBurst's warm-up rule: 10 x keyBurstMinRate), as long
+ * as the typical per-key rate has been learned from ordinary traffic first (background clients,
+ * one request each, so about 1 request/s per key). A single HTTP/1.1 client floods far faster.
  */
 @SpringBootTest(
     classes = ServletTestApp.class,
@@ -40,7 +41,7 @@ import org.springframework.test.annotation.DirtiesContext;
       "argos.sample-rate=20ms",
       "argos.window-size=10s",
       "argos.thresholds.event-loop-lag=75ms",
-      "argos.thresholds.key-burst-min-rate=2",
+      "argos.thresholds.key-burst-min-rate=1",
       "argos.quarantine.ttl=60s",
       "argos.web.client-key-header=X-Client",
       "management.endpoints.web.exposure.include=health,argos",
@@ -132,7 +133,7 @@ class ServletAppTest {
     assertThat(argos.config().thresholds().eventLoopLag()).isEqualTo(Duration.ofMillis(75));
     assertThat(argos.config().sampleRate()).isEqualTo(Duration.ofMillis(20));
     assertThat(argos.config().windowSize()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(argos.config().thresholds().keyBurstMinRate()).isEqualTo(2.0);
+    assertThat(argos.config().thresholds().keyBurstMinRate()).isEqualTo(1.0);
     JsonNode config = new Http(port).json("/actuator/argos").path("config");
     assertThat(config.path("thresholds").path("eventLoopLagMs").asLong()).isEqualTo(75);
     assertThat(config.path("sampleRateMs").asLong()).isEqualTo(20);
