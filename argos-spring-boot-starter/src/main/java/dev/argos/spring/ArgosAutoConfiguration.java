@@ -52,12 +52,16 @@ public class ArgosAutoConfiguration {
       prefix = "argos.quarantine", name = "enabled", havingValue = "true", matchIfMissing = true)
   public InMemoryQuarantine argosQuarantine(ArgosProperties properties) {
     ArgosProperties.QuarantineSettings q = properties.getQuarantine();
-    return Quarantines.builder()
-        .maxKeys(q.getMaxKeys())
-        .ttl(q.getTtl())
-        .maxTtl(q.getMaxTtl())
-        .allow(q.getAllow())
-        .build();
+    try {
+      return Quarantines.builder()
+          .maxKeys(q.getMaxKeys())
+          .ttl(q.getTtl())
+          .maxTtl(q.getMaxTtl())
+          .allow(q.getAllow())
+          .build();
+    } catch (IllegalArgumentException invalid) {
+      throw invalidProperty(invalid);
+    }
   }
 
   /**
@@ -74,14 +78,7 @@ public class ArgosAutoConfiguration {
       ObjectProvider<QuarantineHook> hooks,
       ObjectProvider<SignalFilter> filters,
       ArgosProperties properties) {
-    ArgosProperties.AgentSettings a = properties.getAgent();
-    AgentConfig.Builder b =
-        AgentConfig.builder()
-            .observer(argos)
-            .signalQueueCapacity(a.getSignalQueueCapacity())
-            .listenerQueueCapacity(a.getListenerQueueCapacity())
-            .floodLimitPerMinute(a.getFloodLimitPerMinute())
-            .closeTimeout(a.getCloseTimeout());
+    AgentConfig.Builder b = agentSettings(properties).observer(argos);
     Quarantine q = quarantine.getIfUnique();
     if (q != null) {
       b.quarantine(q);
@@ -89,7 +86,12 @@ public class ArgosAutoConfiguration {
     hooks.orderedStream().forEach(b::quarantineHook);
     ArgosProperties.DedupSettings d = properties.getDedup();
     if (d.isEnabled()) {
-      b.filter(Dedup.builder().window(d.getWindow()).escalateAfter(d.getEscalateAfter()).build());
+      try {
+        b.filter(
+            Dedup.builder().window(d.getWindow()).escalateAfter(d.getEscalateAfter()).build());
+      } catch (IllegalArgumentException invalid) {
+        throw invalidProperty(invalid);
+      }
     }
     filters.orderedStream().forEach(b::filter);
     Path registryPath = properties.getRegistry().getPath();
@@ -113,6 +115,19 @@ public class ArgosAutoConfiguration {
     return agent;
   }
 
+  private static AgentConfig.Builder agentSettings(ArgosProperties properties) {
+    ArgosProperties.AgentSettings a = properties.getAgent();
+    try {
+      return AgentConfig.builder()
+          .signalQueueCapacity(a.getSignalQueueCapacity())
+          .listenerQueueCapacity(a.getListenerQueueCapacity())
+          .floodLimitPerMinute(a.getFloodLimitPerMinute())
+          .closeTimeout(a.getCloseTimeout());
+    } catch (IllegalArgumentException invalid) {
+      throw invalidProperty(invalid);
+    }
+  }
+
   /** The open episodes and recent signals the health contributor and the endpoint show. */
   @Bean
   @ConditionalOnMissingBean
@@ -124,6 +139,20 @@ public class ArgosAutoConfiguration {
 
   /** The {@link ArgosConfig} the properties describe; invalid values named and refused. */
   static ArgosConfig argosConfig(ArgosProperties p) {
+    try {
+      return buildConfig(p);
+    } catch (IllegalArgumentException invalid) {
+      throw invalidProperty(invalid);
+    }
+  }
+
+  /** The library's message (setting and value) behind the properties' prefix. */
+  static IllegalArgumentException invalidProperty(IllegalArgumentException invalid) {
+    return new IllegalArgumentException(
+        "invalid argos.* property: " + invalid.getMessage(), invalid);
+  }
+
+  private static ArgosConfig buildConfig(ArgosProperties p) {
     ArgosProperties.ThresholdSettings t = p.getThresholds();
     return ArgosConfig.builder()
         .sampleRate(p.getSampleRate())

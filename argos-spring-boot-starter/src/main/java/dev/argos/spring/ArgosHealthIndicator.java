@@ -2,11 +2,12 @@ package dev.argos.spring;
 
 import dev.argos.core.Agent;
 import dev.argos.core.Severity;
+import dev.argos.core.internal.Throwables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.springframework.boot.actuate.health.AbstractHealthIndicator;
 import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 
 /**
  * The {@code argos} health contributor: what is open and how bad. UP whatever is open, unless
@@ -15,7 +16,7 @@ import org.springframework.boot.actuate.health.Health;
  * worstSeverity} ({@code NONE} when nothing is open), {@code episodes} (the 10 most recent open
  * ones), {@code quarantined}, {@code droppedSignals}.
  */
-final class ArgosHealthIndicator extends AbstractHealthIndicator {
+final class ArgosHealthIndicator implements HealthIndicator {
   static final int MAX_EPISODES_SHOWN = 10;
 
   private final SignalTracker tracker;
@@ -23,14 +24,27 @@ final class ArgosHealthIndicator extends AbstractHealthIndicator {
   private final boolean downOnCritical;
 
   ArgosHealthIndicator(SignalTracker tracker, Agent agent, boolean downOnCritical) {
-    super("argos health check failed");
     this.tracker = tracker;
     this.agent = agent;
     this.downOnCritical = downOnCritical;
   }
 
+  /**
+   * Never throws, and never DOWN because of its own failure: a quarantine of the application's
+   * that throws from {@code size()} gives UP with an {@code error} detail.
+   */
   @Override
-  protected void doHealthCheck(Health.Builder builder) {
+  public Health health() {
+    Health.Builder builder = new Health.Builder();
+    try {
+      check(builder);
+    } catch (RuntimeException failed) {
+      builder.up().withDetail("error", Throwables.describe(failed));
+    }
+    return builder.build();
+  }
+
+  private void check(Health.Builder builder) {
     List<SignalTracker.OpenEpisode> open = tracker.openEpisodes();
     Severity worst = tracker.worstSeverity();
     if (downOnCritical && worst == Severity.CRITICAL) {

@@ -157,6 +157,7 @@ class ArgosAutoConfigurationTest {
             context -> {
               assertThat(context).hasFailed();
               assertThat(context.getStartupFailure())
+                  .hasMessageContaining("invalid argos.* property: sampleRate")
                   .rootCause()
                   .isInstanceOf(IllegalArgumentException.class)
                   .hasMessageContaining("sampleRate")
@@ -169,6 +170,22 @@ class ArgosAutoConfigurationTest {
                 assertThat(context.getStartupFailure())
                     .rootCause()
                     .hasMessageContaining("burstMultiplier"));
+    runner
+        .withPropertyValues("argos.quarantine.max-keys=0")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .hasMessageContaining("invalid argos.* property: maxKeys")
+                    .rootCause()
+                    .hasMessageContaining("0"));
+    runner
+        .withPropertyValues("argos.agent.signal-queue-capacity=-1")
+        .run(
+            context ->
+                assertThat(context.getStartupFailure())
+                    .hasMessageContaining("invalid argos.* property")
+                    .rootCause()
+                    .hasMessageContaining("-1"));
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.argos.core.Agent;
+import dev.argos.core.Clock;
 import dev.argos.core.DataKeys;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
+import dev.argos.observers.Argos;
+import dev.argos.observers.ArgosConfig;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,8 +21,21 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** The {@code argos} health contributor: what is open and how bad, DOWN only when opted in. */
 class ArgosHealthTest {
+  /**
+   * Argos on a manual clock runs no sampler: the only episodes are the ones a test publishes
+   * (on a loaded machine the real JVM stall detector would open episodes of its own).
+   */
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class QuietArgos {
+    @org.springframework.context.annotation.Bean
+    Argos quietArgos() {
+      return Argos.createArgos(ArgosConfig.builder().clock(Clock.manual()).build());
+    }
+  }
+
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
+          .withUserConfiguration(QuietArgos.class)
           .withConfiguration(
               AutoConfigurations.of(
                   ArgosAutoConfiguration.class, ArgosActuatorAutoConfiguration.class));
@@ -115,6 +131,44 @@ class ArgosHealthTest {
                   .atMost(Duration.ofSeconds(5))
                   .until(() -> "WARNING".equals(health.health().getDetails().get("worstSeverity")));
               assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+            });
+  }
+
+  @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+  static class BrokenQuarantine {
+    @org.springframework.context.annotation.Bean
+    dev.argos.core.Quarantine brokenQuarantine() {
+      return new dev.argos.core.Quarantine() {
+        @Override public boolean isQuarantined(String key) {
+          return false;
+        }
+        @Override public boolean quarantine(String key, Severity s, String reason) {
+          return false;
+        }
+        @Override public boolean quarantine(String key, Duration ttl, Severity s, String r) {
+          return false;
+        }
+        @Override public boolean release(String key) {
+          return false;
+        }
+        @Override public int size() {
+          throw new IllegalStateException("store unreachable");
+        }
+      };
+    }
+  }
+
+  @Test
+  void aFailingQuarantineDoesNotMakeItDown() {
+    runner
+        .withUserConfiguration(BrokenQuarantine.class)
+        .run(
+            context -> {
+              Health h = context.getBean("argosHealthIndicator", HealthIndicator.class).health();
+              assertThat(h.getStatus()).isEqualTo(Status.UP);
+              assertThat(h.getDetails().get("error").toString())
+                  .contains("IllegalStateException")
+                  .contains("store unreachable");
             });
   }
 
