@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * version from the one the agent shades) and uses it, then does what its mode says.
  *
  * <ul>
- *   <li>{@code hello}: uses Jackson, prints, exits 0.
+ *   <li>{@code hello}: uses Jackson, waits until the agent has started (by thread name), exits.
  *   <li>{@code stall REGISTRY}: holds a large live set of small objects and runs full collections
  *       (each one stops the JVM for a while) until the registry file holds an {@code eventLoopLag}
- *       line, at most 60 s.
+ *       line caused by GC, at most 60 s.
  *   <li>{@code leak REGISTRY}: leaks 64 KiB arrays at about 25 MB/s with garbage churn on top,
  *       toward the small {@code -Xmx} the test gives it, until the registry holds a {@code
  *       memoryPressure} line, at most 60 s; never past 90 % of the heap.
@@ -52,15 +52,49 @@ public final class AgentTestApp {
     switch (mode) {
       case "stall" -> found = stall(Path.of(args[1]));
       case "leak" -> found = leak(Path.of(args[1]));
-      default -> found = true;
+      default -> found = awaitAgentStarted();
     }
     System.out.println("APP DONE " + mode + " found=" + found);
     System.out.flush();
   }
 
-  private static boolean registryHas(Path registry, String type) throws IOException {
-    return Files.exists(registry)
-        && Files.readString(registry, StandardCharsets.UTF_8).contains("\"type\":\"" + type + "\"");
+  /** Whether a line of the registry holds every one of {@code parts}. */
+  private static boolean registryHas(Path registry, String... parts) throws IOException {
+    if (!Files.exists(registry)) {
+      return false;
+    }
+    for (String line : Files.readAllLines(registry, StandardCharsets.UTF_8)) {
+      boolean all = true;
+      for (String part : parts) {
+        all &= line.contains(part);
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Waits (at most 60 s) until the agent's start thread has finished and Argos's sampler runs:
+   * the one place this application looks for Argos, by thread name, so that a short run still
+   * shows the agent's start line.
+   */
+  private static boolean awaitAgentStarted() throws InterruptedException {
+    long t0 = System.nanoTime();
+    while (System.nanoTime() - t0 < MAX_NANOS) {
+      boolean starting = false;
+      boolean sampling = false;
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        starting |= t.getName().equals("argos-agent-start");
+        sampling |= t.getName().equals("argos-sampler");
+      }
+      if (sampling && !starting) {
+        return true;
+      }
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
+    return false;
   }
 
   private static boolean stall(Path registry) throws Exception {
@@ -78,7 +112,7 @@ public final class AgentTestApp {
       gcs++;
       System.out.println(
           "APP GC " + gcs + " " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - g) + " ms");
-      if (registryHas(registry, "eventLoopLag")) {
+      if (registryHas(registry, "\"type\":\"eventLoopLag\"", "\"cause\":\"gc\"")) {
         return true;
       }
       TimeUnit.MILLISECONDS.sleep(200); // the workload's own pace: let the sampler see the end
@@ -111,7 +145,7 @@ public final class AgentTestApp {
       }
       if (System.nanoTime() - lastCheck > TimeUnit.MILLISECONDS.toNanos(100)) {
         lastCheck = System.nanoTime();
-        if (registryHas(registry, "memoryPressure")) {
+        if (registryHas(registry, "\"type\":\"memoryPressure\"")) {
           System.out.println("APP LEAKED " + (leaked >> 20) + " MB of " + (rt.maxMemory() >> 20));
           return true;
         }
