@@ -33,7 +33,7 @@ final class AgentRuntime {
    * Every problem with the options or the settings is one WARN line; Argos starts anyway with the
    * defaults for what was left out. Throws only if Argos itself cannot start.
    */
-  static AgentRuntime start(AgentOptions options, LongSupplier premainNanos) {
+  static AgentRuntime start(AgentOptions options, String how, LongSupplier launchNanos) {
     long t0 = System.nanoTime();
     LogOutput.stderrOnly(options.stderrOnly());
     for (String problem : options.problems()) {
@@ -100,13 +100,14 @@ final class AgentRuntime {
         String.format(
             Locale.ROOT,
             "Argos started (JVM stalls over %d ms, heap, GC, threads, file handles; %s;"
-                + " JFR event %s %s; settings %s); premain took %.2f ms, start %d ms",
+                + " JFR event %s %s; settings %s); %s took %.2f ms, start %d ms",
             config.thresholds().eventLoopLag().toMillis(),
             String.join(", ", where),
             JfrSignals.EVENT_NAME,
             JfrSignals.isAvailable() ? "when recording" : "unavailable",
             settings.values().isEmpty() ? "defaults" : settings.values().toString(),
-            premainNanos.getAsLong() / 1e6,
+            how,
+            launchNanos.getAsLong() / 1e6,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)));
     return runtime;
   }

@@ -63,7 +63,7 @@ public final class ArgosAgent {
         return;
       }
       Thread starter =
-          new Thread(() -> startNow(args), "argos-agent-start");
+          new Thread(() -> startNow(args, how), "argos-agent-start");
       starter.setDaemon(true);
       starter.start();
       launchNanos = System.nanoTime() - t0;
@@ -72,10 +72,10 @@ public final class ArgosAgent {
     }
   }
 
-  private static void startNow(@Nullable String args) {
+  private static void startNow(@Nullable String args, String how) {
     try {
       AgentOptions options = AgentOptions.parse(args);
-      runtime = AgentRuntime.start(options, () -> launchNanos);
+      runtime = AgentRuntime.start(options, how, () -> launchNanos);
     } catch (Throwable t) {
       StderrLog.agent(
           "ERROR", "Argos not started, the application runs without it: " + Throwables.describe(t));

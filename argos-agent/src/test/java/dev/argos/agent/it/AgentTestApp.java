@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code leak REGISTRY}: leaks 64 KiB arrays at about 25 MB/s with garbage churn on top,
  *       toward the small {@code -Xmx} the test gives it, until the registry holds a {@code
  *       memoryPressure} line, at most 60 s; never past 90 % of the heap.
+ *   <li>{@code attachable STOPFILE}: prints {@code APP PID <pid>}, waits (at most 60 s) for an
+ *       agent loaded into it while it runs ({@code agentmain}) to start, then until STOPFILE
+ *       exists (at most 60 s more).
  * </ul>
  *
  * Prints {@code APP JACKSON <version> <json>} first and {@code APP DONE <mode> found=<bool>} last.
@@ -52,6 +55,16 @@ public final class AgentTestApp {
     switch (mode) {
       case "stall" -> found = stall(Path.of(args[1]));
       case "leak" -> found = leak(Path.of(args[1]));
+      case "attachable" -> {
+        System.out.println("APP PID " + ProcessHandle.current().pid());
+        System.out.flush();
+        found = awaitAgentStarted();
+        Path stop = Path.of(args[1]);
+        long t0 = System.nanoTime();
+        while (!Files.exists(stop) && System.nanoTime() - t0 < MAX_NANOS) {
+          TimeUnit.MILLISECONDS.sleep(20);
+        }
+      }
       default -> found = awaitAgentStarted();
     }
     System.out.println("APP DONE " + mode + " found=" + found);

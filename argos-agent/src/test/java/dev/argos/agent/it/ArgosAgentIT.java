@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -247,6 +249,76 @@ class ArgosAgentIT {
         .as(r.all())
         .contains("INFO dev.argos.agent - option live=0 accepted but the live page needs")
         .contains("Argos started (JVM stalls over 50 ms, heap, GC, threads, file handles; log=stderr");
+  }
+
+  @Test
+  void loadedIntoARunningJvmItStartsThroughAgentmainOnceOnly() throws Exception {
+    Path registry = tmp.resolve("attached.jsonl");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // JDK 21+ warns about dynamically loaded agents unless allowed; JDK 17 has no such option
+    Collections.addAll(
+        cmd,
+        "-Xmx128m",
+        "-XX:+IgnoreUnrecognizedVMOptions",
+        "-XX:+EnableDynamicAgentLoading",
+        "-cp",
+        classPath("argos.it.appLib"),
+        AgentTestApp.class.getName(),
+        "attachable",
+        tmp.resolve("stop").toString());
+    Path out = tmp.resolve("attach.out");
+    Path err = tmp.resolve("attach.err");
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      String pid =
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      Files.readAllLines(out, StandardCharsets.UTF_8).stream()
+                          .filter(l -> l.startsWith("APP PID "))
+                          .map(l -> l.substring("APP PID ".length()).strip())
+                          .findFirst()
+                          .orElse(""),
+                  s -> !s.isEmpty());
+      String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+      for (int i = 0; i < 2; i++) {
+        Process load =
+            new ProcessBuilder(
+                    jcmd,
+                    pid,
+                    "JVMTI.agent_load",
+                    AGENT_JAR.toString(),
+                    // quoted: jcmd would take an unquoted name=value for an option of its own
+                    "\"registry=" + registry + "\"")
+                .redirectErrorStream(true)
+                .start();
+        String said = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(load.waitFor(60, TimeUnit.SECONDS)).as(said).isTrue();
+        assertThat(load.exitValue()).as(said).isZero();
+      }
+      Files.createFile(tmp.resolve("stop"));
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    Run r =
+        new Run(
+            p.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+    assertThat(r.exit()).as(r.all()).isZero();
+    assertThat(r.out()).as(r.all()).contains("APP DONE attachable found=true");
+    assertThat(r.err())
+        .as(r.all())
+        .contains("INFO dev.argos.agent - Argos started (JVM stalls over 50 ms")
+        .contains("registry=" + registry)
+        .contains("agentmain took")
+        .contains("WARN dev.argos.agent - Argos is already started in this JVM; agentmain ignored")
+        .doesNotContain("WARNING: A Java agent has been loaded dynamically");
+    assertThat(r.err().lines().filter(l -> l.contains("Argos started"))).hasSize(1);
   }
 
   @Test
