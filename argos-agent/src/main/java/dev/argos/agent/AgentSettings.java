@@ -220,16 +220,12 @@ final class AgentSettings {
     Matcher m = SIMPLE_DURATION.matcher(value);
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
-      switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        default:
-          return Duration.ofHours(n);
-      }
+      return switch (m.group(2).toLowerCase(Locale.ROOT)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
     }
     if (value.startsWith("P") || value.startsWith("p")) {
       try {

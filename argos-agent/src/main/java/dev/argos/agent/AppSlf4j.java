@@ -1,7 +1,9 @@
 package dev.argos.agent;
 
 import java.lang.reflect.Method;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
@@ -14,22 +16,20 @@ import org.slf4j.event.Level;
  */
 final class AppSlf4j {
   private static final int MAX_LOGGERS = 1024;
-  private static final Level[] LEVELS = Level.values();
-
   private final Method getLogger;
-  private final Method[] isEnabled = new Method[LEVELS.length];
-  private final Method[] log = new Method[LEVELS.length];
+  private final Map<Level, Method> isEnabled = new EnumMap<>(Level.class);
+  private final Map<Level, Method> log = new EnumMap<>(Level.class);
   private final String factoryName;
   private final ConcurrentMap<String, Object> loggers = new ConcurrentHashMap<>();
 
   private AppSlf4j(Class<?> loggerFactory, Class<?> logger, String factoryName)
       throws NoSuchMethodException {
     this.getLogger = loggerFactory.getMethod("getLogger", String.class);
-    for (Level level : LEVELS) {
+    for (Level level : Level.values()) {
       String n = level.name().toLowerCase(Locale.ROOT);
       String cap = Character.toUpperCase(n.charAt(0)) + n.substring(1);
-      isEnabled[level.ordinal()] = logger.getMethod("is" + cap + "Enabled");
-      log[level.ordinal()] = logger.getMethod(n, String.class);
+      isEnabled.put(level, logger.getMethod("is" + cap + "Enabled"));
+      log.put(level, logger.getMethod(n, String.class));
     }
     this.factoryName = factoryName;
   }
@@ -76,7 +76,8 @@ final class AppSlf4j {
   boolean isEnabled(String name, Level level) {
     try {
       Object l = logger(name);
-      return l != null && Boolean.TRUE.equals(isEnabled[level.ordinal()].invoke(l));
+      Method m = isEnabled.get(level);
+      return l != null && m != null && Boolean.TRUE.equals(m.invoke(l));
     } catch (Throwable t) {
       return false;
     }
@@ -86,10 +87,11 @@ final class AppSlf4j {
   boolean log(String name, Level level, String text) {
     try {
       Object l = logger(name);
-      if (l == null) {
+      Method m = log.get(level);
+      if (l == null || m == null) {
         return false;
       }
-      log[level.ordinal()].invoke(l, text);
+      m.invoke(l, text);
       return true;
     } catch (Throwable t) {
       return false;

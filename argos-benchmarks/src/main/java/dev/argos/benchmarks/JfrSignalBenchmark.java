@@ -82,7 +82,7 @@ public class JfrSignalBenchmark {
   public int baseline() {
     Object episode = signal.data().get(DataKeys.EPISODE);
     return signal.type().length()
-        + signal.severity().ordinal()
+        + signal.severity().name().length()
         + signal.message().length()
         + (episode == null ? 0 : 1);
   }
