@@ -68,6 +68,13 @@ class JfrSignalEventTest {
               agent.on(Agent.TOPIC_SIGNAL, seen::add);
               agent.on(Agent.TOPIC_INCIDENT, seen::add);
               agent.on(Agent.TOPIC_QUARANTINE, seen::add);
+              BlockingQueue<Signal> errors = new LinkedBlockingQueue<>();
+              agent.on(Agent.TOPIC_ERROR, errors::add);
+              agent.on(
+                  Agent.TOPIC_SIGNAL,
+                  s -> {
+                    throw new IllegalStateException("listener fails");
+                  });
               // emitted on this (the observer's) thread
               observer.emit(
                   Signal.builder(Signal.TYPE_EVENT_LOOP_LAG)
@@ -93,12 +100,14 @@ class JfrSignalEventTest {
               for (int i = 0; i < 4; i++) {
                 take(seen);
               }
+              assertThat(take(errors).data()).containsEntry(DataKeys.KIND, "listenerFailed");
               agent.close(); // joins the dispatcher: every commit has happened
             });
 
     Map<String, RecordedEvent> byType =
         events.stream().collect(Collectors.toMap(e -> e.getString("type"), e -> e));
-    assertThat(byType).containsOnlyKeys("eventLoopLag", "incident", "quarantine", "custom");
+    assertThat(byType)
+        .containsOnlyKeys("eventLoopLag", "incident", "quarantine", "custom", "argosError");
 
     RecordedEvent lag = byType.get("eventLoopLag");
     assertThat(lag.getString("key")).isEqualTo("jvm");
@@ -117,6 +126,10 @@ class JfrSignalEventTest {
     assertThat(byType.get("quarantine").getString("key")).isEqualTo("10.0.0.7");
     assertThat(byType.get("custom").getString("key")).isNull();
     assertThat(byType.get("custom").getString("message")).isEqualTo("no key, no episode");
+    // the bus's own report (a listener threw): committed by the thread that reported it
+    RecordedEvent fault = byType.get("argosError");
+    assertThat(fault.getString("message")).contains("listener fails");
+    assertThat(fault.getThread().getJavaName()).startsWith("argos-listener-");
 
     EventType type =
         FlightRecorder.getFlightRecorder().getEventTypes().stream()
