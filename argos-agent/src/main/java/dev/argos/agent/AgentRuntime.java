@@ -94,7 +94,12 @@ final class AgentRuntime {
     }
     AgentRuntime runtime = new AgentRuntime(agent, registry);
     Thread hook = new Thread(runtime::close, "argos-agent-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+    } catch (IllegalStateException e) { // the JVM is already shutting down: stop again at once
+      runtime.close();
+      throw e;
+    }
     StderrLog.agent(
         "INFO",
         String.format(
