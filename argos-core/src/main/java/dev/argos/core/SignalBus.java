@@ -2,6 +2,7 @@ package dev.argos.core;
 
 import dev.argos.core.internal.ErrorReporter;
 import dev.argos.core.internal.FloodWindows;
+import dev.argos.core.internal.JfrSignals;
 import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Throwables;
 import java.util.LinkedHashMap;
@@ -275,6 +276,9 @@ final class SignalBus {
         enqueue(sub, s);
       }
     }
+    // every routed signal (incl. quarantine, incident, action, observers' errors) is also a JFR
+    // event, committed here on the dispatcher thread; nothing is built when no recording runs
+    JfrSignals.commit(s);
   }
 
   private void enqueue(Sub sub, Signal s) {
@@ -463,6 +467,7 @@ final class SignalBus {
 
   /** Hands a report straight to the argos:error subscriptions (not through the queue). */
   private void publishError(Signal s) {
+    JfrSignals.commit(s); // the bus's own reports are JFR events too (dispatcher or pool thread)
     for (Sub sub : subs) {
       if (sub.kind == Kind.ERROR) {
         if (sub.queue.offer(s)) {
