@@ -104,6 +104,7 @@ public final class LivePage implements AutoCloseable {
   private final Duration sampleInterval;
   private final Duration history;
   private final Duration writeTimeout;
+  private final long clientQueueBytes;
 
   private final Object lifecycle = new Object();
   private @Nullable Running running;
@@ -121,6 +122,7 @@ public final class LivePage implements AutoCloseable {
     this.sampleInterval = b.sampleInterval;
     this.history = b.history;
     this.writeTimeout = b.writeTimeout;
+    this.clientQueueBytes = b.clientQueueBytes;
   }
 
   /** A builder; {@link Builder#agent(Agent)} is required. */
@@ -241,7 +243,8 @@ public final class LivePage implements AutoCloseable {
               client -> state.register(client, figures(), Instant.now()),
               accessToken,
               allowRelease,
-              maxClients);
+              maxClients,
+              clientQueueBytes);
       AtomicInteger n = new AtomicInteger();
       pool =
           new ThreadPoolExecutor(
@@ -360,8 +363,15 @@ public final class LivePage implements AutoCloseable {
     private Duration sampleInterval = Duration.ofSeconds(1);
     private Duration history = Duration.ofMinutes(5);
     private Duration writeTimeout = Duration.ofSeconds(5);
+    private long clientQueueBytes = Routes.CLIENT_MAX_BYTES;
 
     private Builder() {}
+
+    /** Tests only: the byte bound of each client's queue. */
+    Builder clientQueueBytes(long bytes) {
+      this.clientQueueBytes = bytes;
+      return this;
+    }
 
     /** The agent whose signals, incidents and quarantine the page shows. Required. */
     public Builder agent(Agent agent) {

@@ -179,7 +179,9 @@ final class LiveState {
     for (SseClient c : clients) {
       if (!c.offer(frame)) {
         clients.remove(c);
-        droppedClients++;
+        if (SseClient.SLOW.equals(c.closeReason())) {
+          droppedClients++;
+        }
       }
     }
   }

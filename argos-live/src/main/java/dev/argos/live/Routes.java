@@ -33,7 +33,7 @@ final class Routes implements HttpHandler {
   static final long HEARTBEAT_NANOS = 15_000_000_000L;
   /** Frames queued per event-stream client before it counts as slow and is dropped. */
   static final int CLIENT_MAX_FRAMES = 512;
-  /** Bytes queued per event-stream client before it counts as slow and is dropped. */
+  /** Bytes queued per event-stream client before it counts as slow and is dropped (default). */
   static final long CLIENT_MAX_BYTES = 512 * 1024;
 
   private static final String PAGE = loadPage();
@@ -47,6 +47,7 @@ final class Routes implements HttpHandler {
   private final byte @Nullable [] tokenHash;
   private final boolean releaseEnabled;
   private final int maxClients;
+  private final long clientMaxBytes;
   private final AtomicInteger streams = new AtomicInteger();
   private volatile String @Nullable [] allowedHosts;
 
@@ -63,7 +64,8 @@ final class Routes implements HttpHandler {
       Registrar registrar,
       @Nullable String token,
       boolean releaseEnabled,
-      int maxClients) {
+      int maxClients,
+      long clientMaxBytes) {
     this.state = state;
     this.watchdog = watchdog;
     this.quarantine = quarantine;
@@ -72,6 +74,7 @@ final class Routes implements HttpHandler {
     this.tokenHash = token == null ? null : sha256(token);
     this.releaseEnabled = releaseEnabled;
     this.maxClients = maxClients;
+    this.clientMaxBytes = clientMaxBytes;
     this.allowedHosts = null;
   }
 
@@ -212,7 +215,7 @@ final class Routes implements HttpHandler {
       return;
     }
     SseClient client =
-        new SseClient(CLIENT_MAX_FRAMES, CLIENT_MAX_BYTES, Watchdog.current());
+        new SseClient(CLIENT_MAX_FRAMES, clientMaxBytes, Watchdog.current());
     try {
       Headers h = ex.getResponseHeaders();
       h.set("Content-Type", "text/event-stream; charset=utf-8");

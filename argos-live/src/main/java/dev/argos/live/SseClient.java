@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
 final class SseClient {
   /** What {@link #take} returns when nothing came within the wait: time for a heartbeat. */
   static final byte[] IDLE = new byte[0];
+  /** The close reason of a client dropped because its queue overflowed. */
+  static final String SLOW = "slow";
 
   private final int maxFrames;
   private final long maxBytes;
@@ -40,7 +42,7 @@ final class SseClient {
         return true;
       }
     }
-    close("slow");
+    close(SLOW);
     return false;
   }
 
