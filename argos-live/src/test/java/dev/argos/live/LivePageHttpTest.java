@@ -289,6 +289,7 @@ class LivePageHttpTest {
     f.page.close();
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     f.page.close();
+    System.out.println("live page: close() took " + took.toMillis() + " ms with one event stream open");
     assertThat(took).as("close time").isLessThan(Duration.ofMillis(1_500));
     assertThat(stream.getInputStream().readAllBytes()).isNotNull(); // reaches the end: closed
     stream.close();
