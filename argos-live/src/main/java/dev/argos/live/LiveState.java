@@ -176,14 +176,15 @@ final class LiveState {
       return;
     }
     byte[] frame = frame(event, m.get("seq"), m);
-    for (SseClient c : clients) {
-      if (!c.offer(frame)) {
-        clients.remove(c);
-        if (SseClient.SLOW.equals(c.closeReason())) {
-          droppedClients++;
-        }
-      }
+    clients.removeIf(c -> !c.offer(frame) && countGone(c));
+  }
+
+  /** Counts a client that refused a frame if its queue overflowed; true (remove it) anyway. */
+  private boolean countGone(SseClient c) {
+    if (SseClient.SLOW.equals(c.closeReason())) {
+      droppedClients++;
     }
+    return true;
   }
 
   // ---- reads ----

@@ -183,8 +183,8 @@ class LivePageHttpTest {
   @Test
   void eventStreamsBeyondTheCapAreRefusedWith503() throws Exception {
     try (Fixture f = new Fixture(b -> b.maxClients(2));
-        Fixture.Events one = f.events("/api/events");
         Fixture.Events two = f.events("/api/events")) {
+      Fixture.Events one = f.events("/api/events");
       one.next("snapshot");
       two.next("snapshot");
       HttpResponse<String> third = f.get("/api/events");
@@ -210,6 +210,7 @@ class LivePageHttpTest {
     try (Fixture f = new Fixture(b -> b.writeTimeout(Duration.ofMinutes(1)));
         Socket slow = neverReading(f);
         Fixture.Events healthy = f.events("/api/events")) {
+      assertThat(slow.isConnected()).isTrue();
       healthy.next("snapshot");
       await().atMost(Duration.ofSeconds(10)).until(() -> f.page.streams() == 2);
       String filler = "x".repeat(1_000);
@@ -243,6 +244,7 @@ class LivePageHttpTest {
     try (Fixture f =
             new Fixture(b -> b.writeTimeout(Duration.ofMillis(300)).clientQueueBytes(64L << 20));
         Socket slow = neverReading(f)) {
+      assertThat(slow.isConnected()).isTrue();
       await().atMost(Duration.ofSeconds(10)).until(() -> f.page.streams() == 1);
       // about 16 KB each, 8 MB in all: more than the socket's buffers (4 MB at most here)
       String value = "v".repeat(500);
