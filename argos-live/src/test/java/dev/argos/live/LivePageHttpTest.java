@@ -381,6 +381,26 @@ class LivePageHttpTest {
   }
 
   @Test
+  void aTakenPortOrAClosedAgentFailsTheStartAndLeavesNothingRunning() throws Exception {
+    try (Fixture f = new Fixture()) {
+      int port = f.page.uri().getPort();
+      LivePage second = LivePage.builder().agent(f.agent).port(port).build();
+      assertThatThrownBy(second::start)
+          .isInstanceOf(java.io.UncheckedIOException.class)
+          .hasMessageContaining(String.valueOf(port));
+      assertThat(f.get("/api/snapshot").statusCode()).as("the first page still serves").isEqualTo(200);
+      second.close();
+
+      f.agent.close();
+      LivePage late = LivePage.builder().agent(f.agent).port(0).build();
+      assertThatThrownBy(late::start).isInstanceOf(IllegalStateException.class);
+      await() // the first page closed with the agent; the failed ones left nothing either
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> threadNames().stream().noneMatch(n -> n.startsWith("argos-live-")));
+    }
+  }
+
+  @Test
   void invalidSettingsAreRefusedNamingTheSettingAndTheValue() {
     assertThatThrownBy(() -> LivePage.builder().port(70_000))
         .isInstanceOf(IllegalArgumentException.class)
