@@ -28,6 +28,8 @@ final class Json {
   static final int MAX_STRING = 512;
   /** Most elements of a list or entries of a map sent. */
   static final int MAX_ENTRIES = 32;
+  /** Longest map key sent (figure names are up to 512 characters before escaping). */
+  static final int MAX_NAME = 600;
   /** Nesting kept; deeper values become a marker. */
   static final int MAX_DEPTH = 4;
 
@@ -105,7 +107,8 @@ final class Json {
         if (out.size() >= MAX_ENTRIES) {
           break;
         }
-        out.put(SafeText.neutralise(String.valueOf(e.getKey()), 64), trim(e.getValue(), depth + 1));
+        String name = SafeText.neutralise(String.valueOf(e.getKey()), MAX_NAME);
+        out.put(name, trim(e.getValue(), depth + 1));
       }
       return out;
     }

@@ -107,7 +107,7 @@ public final class LivePage implements AutoCloseable {
   private final long clientQueueBytes;
 
   private final Object lifecycle = new Object();
-  private @Nullable Running running;
+  private volatile @Nullable Running running;
   private boolean started;
   private boolean closed;
 
