@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 
 /** The live page in headless Chromium (Selenium): what a person sees. */
@@ -82,10 +83,8 @@ class LivePageBrowserTest {
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> browser.driver.findElements(By.cssSelector("#quarantine td.key")).size() == 1);
-      assertThat(browser.driver.findElement(By.cssSelector("#quarantine td.key")).getText())
-          .isEqualTo(key);
-      assertThat(browser.driver.findElement(By.cssSelector("#episodes td.key")).getText())
-          .isEqualTo(key);
+      assertThat(text("#quarantine td.key")).isEqualTo(key);
+      await().atMost(Duration.ofSeconds(5)).until(() -> key.equals(text("#episodes td.key")));
       // nothing was parsed as markup, nothing ran
       assertThat(browser.driver.findElements(By.cssSelector("main img, main b, main i, main script")))
           .isEmpty();
@@ -110,7 +109,13 @@ class LivePageBrowserTest {
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> browser.driver.findElements(By.cssSelector("#quarantine button")).size() == 1);
-      browser.driver.findElement(By.cssSelector("#quarantine button")).click();
+      await() // a row rebuilt between finding and clicking (a quarantine change) is found again
+          .atMost(Duration.ofSeconds(5))
+          .ignoreException(StaleElementReferenceException.class)
+          .until(() -> {
+            browser.driver.findElement(By.cssSelector("#quarantine button")).click();
+            return true;
+          });
       await().atMost(Duration.ofSeconds(5)).until(() -> !f.quarantine.isQuarantined("198.51.100.2"));
       await()
           .atMost(Duration.ofSeconds(5))
@@ -125,15 +130,25 @@ class LivePageBrowserTest {
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> points("card-lagP99Ms") >= 3 && points("card-liveSetBytes") >= 3);
-      assertThat(browser.driver.findElement(By.cssSelector("#card-lagP99Ms .value")).getText())
-          .endsWith(" ms");
+      assertThat(text("#card-lagP99Ms .value")).endsWith(" ms");
     }
   }
 
   private static int points(String card) {
-    String pts =
-        browser.driver.findElement(By.cssSelector("#" + card + " polyline")).getAttribute("points");
-    return pts == null || pts.isBlank() ? 0 : pts.trim().split(" ").length;
+    Object pts =
+        browser.driver.executeScript(
+            "const p = document.querySelector(arguments[0]); return p ? p.getAttribute('points') : ''",
+            "#" + card + " polyline");
+    String s = pts == null ? "" : pts.toString().trim();
+    return s.isEmpty() ? 0 : s.split(" ").length;
+  }
+
+  /** The text of the first element matching {@code css}, read in one script call (atomic). */
+  private static String text(String css) {
+    Object t =
+        browser.driver.executeScript(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null", css);
+    return t == null ? null : t.toString();
   }
 
   /** The newest row of a signal (not a quarantine change) about {@code key}, or null. */
