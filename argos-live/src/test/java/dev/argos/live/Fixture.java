@@ -120,6 +120,8 @@ final class Fixture implements AutoCloseable {
   static final class Events implements AutoCloseable {
     final HttpResponse<InputStream> response;
     final BlockingQueue<Event> queue = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong signalsRead =
+        new java.util.concurrent.atomic.AtomicLong();
     private final Thread reader;
 
     Events(HttpResponse<InputStream> response) {
@@ -138,6 +140,9 @@ final class Fixture implements AutoCloseable {
           if (line.isEmpty()) {
             if (data.length() > 0) {
               queue.add(new Event(event, data.toString()));
+              if (event.equals("signal")) {
+                signalsRead.incrementAndGet();
+              }
             }
             event = "message";
             data.setLength(0);
@@ -164,6 +169,21 @@ final class Fixture implements AutoCloseable {
           return e;
         }
       }
+    }
+
+    /** The next {@code signal} event of {@code type} (a real Argos signal may come first). */
+    JsonNode nextSignal(String type) throws InterruptedException {
+      while (true) {
+        JsonNode s = next("signal").json();
+        if (s.get("type").asText().equals(type)) {
+          return s;
+        }
+      }
+    }
+
+    /** Signal events read so far, of any type. */
+    long signalsRead() {
+      return signalsRead.get();
     }
 
     @Override
