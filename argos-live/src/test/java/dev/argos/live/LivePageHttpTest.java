@@ -39,6 +39,9 @@ class LivePageHttpTest {
       await() // the page's sampler has taken at least one sample of Argos's figures
           .atMost(Duration.ofSeconds(10))
           .until(() -> Fixture.parse(f.get("/api/snapshot").body()).at("/series/t").size() >= 1);
+      await() // Argos measures its first figures on its sampler thread, after its start
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> Fixture.parse(f.get("/api/snapshot").body()).at("/figures").has("lag.jvm.p99Ms"));
 
       HttpResponse<String> r = f.get("/api/snapshot");
       assertThat(r.statusCode()).isEqualTo(200);
