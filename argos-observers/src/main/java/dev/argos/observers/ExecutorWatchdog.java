@@ -349,10 +349,21 @@ final class ExecutorWatchdog implements FineSampler {
     }
   }
 
+  /**
+   * Stops watching; a running episode (repeated stalls waiting for their quiet time) ends with its
+   * resolved signal ({@code how = "closed"}), as the JVM stall meter's does. Called after the
+   * sampler thread has stopped.
+   */
   @Override
   public void close() {
+    long now = clock.nanoTime();
     synchronized (lock) {
       for (Watch w : watches) {
+        try {
+          w.release(now, "closed");
+        } catch (RuntimeException e) {
+          Log.LOG.debug("argos: watch {} failed to close", w.safeName, e);
+        }
         w.closed = true;
         w.executor = null;
       }
@@ -853,7 +864,12 @@ final class ExecutorWatchdog implements FineSampler {
       released = true;
       closed = true;
       if (episode.active()) {
-        resolve(now, reason);
+        // stuck now: the episode ends now, said by why; else at its last stall's end
+        if (stalling) {
+          resolve(now, reason);
+        } else {
+          resolve(epLastEnd, epLastHow);
+        }
       }
       lastThread = null;
       executor = null;

@@ -776,4 +776,26 @@ class ExecutorWatchdogTest {
     assertThat(firing()).hasSize(3);
     assertThat(firing().get(2).data().get("episode")).isNotEqualTo(first.data().get("episode"));
   }
+
+  @Test
+  void closingEndsARunningEpisodeWithItsResolvedSignal() {
+    ExecutorWatchdog d = new ExecutorWatchdog(clock, signals::add, jvm, 10 * MS, 10 * MS, INLINE);
+    HandRun ex = new HandRun();
+    d.watch("closing", ex);
+    d.check(clock.nanoTime());
+    ex.runAll();
+    for (int i = 0; i < 8; i++) { // an 80 ms stall
+      clock.advanceMillis(10);
+      d.check(clock.nanoTime());
+    }
+    ex.runAll();
+    clock.advanceMillis(10);
+    d.check(clock.nanoTime()); // it ended; the episode waits for 10 s of calm
+    assertThat(firing()).hasSize(1);
+    assertThat(resolved()).isEmpty();
+    d.close();
+    assertThat(resolved()).singleElement().satisfies(r -> assertThat(r.data())
+        .containsEntry("how", "ran").containsEntry("count", 1)
+        .containsEntry("episode", firing().get(0).data().get("episode")));
+  }
 }
