@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedMethod;
@@ -26,9 +27,11 @@ import org.slf4j.LoggerFactory;
  *
  * A JFR RecordingStream (jdk.jfr, JDK 14+, so it compiles on 17) with one event enabled,
  * jdk.VirtualThreadPinned, at the pinnedThreshold, with stack traces. Everything runs on one
- * daemon thread, argos-virtual-pinned: it creates the stream (JFR's start-up, some class loading
- * and its own two threads the first time in the process, is paid there, not by the thread that
- * starts Argos), runs it (RecordingStream.start() blocks, dispatching events and flushes on this
+ * daemon thread, argos-virtual-pinned: it waits START_DELAY (2 s) after Argos started, then
+ * creates the stream (JFR's start-up the first time in the process: about 0.4 s of CPU, class
+ * loading and two threads of JFR's own, and 2 to 3.6 s of wall time seen on a loaded 2-core
+ * machine; paid there, not by the thread that starts Argos, and not at all by an Argos closed
+ * within the delay, nor during the application's own start-up burst), runs it (RecordingStream.start() blocks, dispatching events and flushes on this
  * thread) and, when the stream is closed, resolves the running episodes. JFR writes the events to
  * its disk repository and the stream reads them back at each flush, about once a second: a
  * pinning is signalled about a second after it ends. Each flush (also with no event) runs
@@ -39,8 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * Failure: JFR that cannot start (disabled, a security manager) is one argos:error (WARNING, kind
  * virtualThreadsUnavailable) and the thread ends; an event that cannot be read is logged at
- * debug and skipped. close() stops the stream and waits up to JOIN_NANOS for the thread, which
- * resolves the running episodes before it ends.
+ * debug and skipped. close() stops the stream (or the delay) and waits for the thread, which
+ * resolves the running episodes before it ends: milliseconds, except during JFR's start-up,
+ * which cannot be cut short: then up to JOIN_NANOS (10 s), interruptibly (the agent's close
+ * timeout interrupts it), and the thread ends as soon as that start-up returns.
  */
 /** Reads {@code jdk.VirtualThreadPinned} from a JFR stream into {@link PinnedEpisodes}. */
 final class PinnedThreadSampler implements AutoCloseable {
@@ -50,23 +55,28 @@ final class PinnedThreadSampler implements AutoCloseable {
   static final String EVENT = "jdk.VirtualThreadPinned";
   static final Duration MAX_AGE = Duration.ofSeconds(30);
   static final long MAX_SIZE = 8L * 1024 * 1024;
-  static final long JOIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+  static final long JOIN_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** How long after start the stream is created (JFR's start-up is not cheap). */
+  static final long START_DELAY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final Clock clock;
   private final SignalSink sink;
   private final long thresholdNanos;
+  private final long startDelayNanos;
   private final PinnedEpisodes episodes;
   private final Thread thread;
   private final Object lock = new Object();
   // guarded by lock
   private @Nullable RecordingStream stream;
   private boolean closed;
-  private volatile boolean running;
+  private volatile boolean recording;
 
-  private PinnedThreadSampler(Clock clock, SignalSink sink, long thresholdNanos, long quietNanos) {
+  private PinnedThreadSampler(
+      Clock clock, SignalSink sink, long thresholdNanos, long quietNanos, long startDelayNanos) {
     this.clock = clock;
     this.sink = sink;
     this.thresholdNanos = thresholdNanos;
+    this.startDelayNanos = startDelayNanos;
     this.episodes = new PinnedEpisodes(clock, sink, thresholdNanos, quietNanos);
     this.thread = new Thread(this::run, THREAD_NAME);
     thread.setDaemon(true);
@@ -74,24 +84,42 @@ final class PinnedThreadSampler implements AutoCloseable {
 
   /** Starts the stream's thread for {@code config}; signals go to {@code sink}. */
   static PinnedThreadSampler start(ArgosConfig config, SignalSink sink) {
-    return start(config.clock(), sink, config.pinnedThreshold().toNanos(), PinnedEpisodes.QUIET_NANOS);
+    return start(config.clock(), sink, config.pinnedThreshold().toNanos(),
+        PinnedEpisodes.QUIET_NANOS, START_DELAY_NANOS);
   }
 
-  /** Starts the stream's thread with an explicit quiet time (tests). */
+  /** Starts the stream's thread with an explicit quiet time and start delay (tests). */
   static PinnedThreadSampler start(
-      Clock clock, SignalSink sink, long thresholdNanos, long quietNanos) {
-    PinnedThreadSampler s = new PinnedThreadSampler(clock, sink, thresholdNanos, quietNanos);
+      Clock clock, SignalSink sink, long thresholdNanos, long quietNanos, long startDelayNanos) {
+    PinnedThreadSampler s =
+        new PinnedThreadSampler(clock, sink, thresholdNanos, quietNanos, startDelayNanos);
     s.thread.start();
     return s;
   }
 
-  /** Whether the stream is running (created and started, not closed); for tests. */
-  boolean running() {
-    return running;
+  /**
+   * Whether the stream is recording: it has flushed at least once (so a pinning from now on is
+   * seen) and has not ended; for tests.
+   */
+  boolean recording() {
+    return recording;
+  }
+
+  private boolean closed() {
+    synchronized (lock) {
+      return closed;
+    }
   }
 
   private void run() {
     try {
+      long until = clock.nanoTime() + startDelayNanos;
+      for (long left = startDelayNanos; left > 0 && !closed(); left = until - clock.nanoTime()) {
+        LockSupport.parkNanos(this, left); // close() unparks
+      }
+      if (closed()) {
+        return;
+      }
       RecordingStream rs;
       try {
         rs = new RecordingStream();
@@ -111,7 +139,6 @@ final class PinnedThreadSampler implements AutoCloseable {
         }
         stream = rs;
       }
-      running = true;
       try {
         rs.start(); // returns when closed
       } catch (Throwable t) {
@@ -123,7 +150,7 @@ final class PinnedThreadSampler implements AutoCloseable {
           cannotStart(t);
         }
       } finally {
-        running = false;
+        recording = false;
       }
     } finally {
       episodes.closeAll(); // whatever ended the stream: no episode is left open
@@ -155,6 +182,7 @@ final class PinnedThreadSampler implements AutoCloseable {
   }
 
   private void onFlush() {
+    recording = true;
     try {
       episodes.calm(clock.nanoTime());
     } catch (Throwable t) {
@@ -223,8 +251,9 @@ final class PinnedThreadSampler implements AutoCloseable {
   }
 
   /**
-   * Stops the stream and waits up to {@link #JOIN_NANOS} for its thread, which resolves the
-   * running episodes before it ends; idempotent.
+   * Stops the stream and waits for its thread, which resolves the running episodes before it
+   * ends: milliseconds, or during JFR's start-up until it returns, at most {@link #JOIN_NANOS}
+   * (interruptible); idempotent.
    */
   @Override
   public void close() {
@@ -237,6 +266,7 @@ final class PinnedThreadSampler implements AutoCloseable {
       rs = stream;
       stream = null;
     }
+    LockSupport.unpark(thread); // out of the start delay
     if (rs != null) {
       try {
         rs.close();
@@ -253,8 +283,7 @@ final class PinnedThreadSampler implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     if (thread.isAlive()) {
-      log.debug("argos: the JFR stream thread has not ended within {} ms", 
-          TimeUnit.NANOSECONDS.toMillis(JOIN_NANOS));
+      log.debug("argos: the JFR stream thread is still in JFR's start-up; it ends after it");
     }
   }
 }

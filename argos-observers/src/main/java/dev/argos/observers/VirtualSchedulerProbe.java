@@ -1,5 +1,7 @@
 package dev.argos.observers;
 
+import dev.argos.core.Clock;
+import dev.argos.core.SignalSink;
 import dev.argos.core.Subscription;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,17 +50,16 @@ final class VirtualSchedulerProbe implements FineSampler {
     if (stops == null) {
       stops = StopLog.create(config, argos.gcMonitor());
     }
-    ExecutorWatchdog watchdog = create(config, stops, argos);
+    ExecutorWatchdog watchdog = create(config.clock(), argos.out(), stops);
     Subscription watch = watchdog.watch(VirtualThreads.KEY, virtual);
     argos.engine().add(new VirtualSchedulerProbe(watchdog));
     return watch;
   }
 
   /** The watchdog: probes every {@link #probeIntervalNanos}, submitted on the sampler thread. */
-  static ExecutorWatchdog create(ArgosConfig config, StopLog stops, Argos argos) {
+  static ExecutorWatchdog create(Clock clock, SignalSink sink, StopLog stops) {
     long interval = probeIntervalNanos(stops.thresholdNanos());
-    return new ExecutorWatchdog(
-        config.clock(), argos.out(), stops, interval, interval, new InlineSubmitter());
+    return new ExecutorWatchdog(clock, sink, stops, interval, interval, new InlineSubmitter());
   }
 
   /**
