@@ -116,6 +116,40 @@ class VirtualSchedulerProbeTest {
   }
 
   @Test
+  void anIdleSchedulerRunsTheProbeOnTheCallerABusyOneOnAThreadOfItsOwn() throws Exception {
+    List<Thread> made = new ArrayList<>();
+    java.util.concurrent.ThreadFactory threads = r -> {
+      Thread t = new Thread(r, "stand-in-for-a-virtual-thread");
+      made.add(t);
+      return t;
+    };
+    boolean[] idle = {true};
+    Executor ex = VirtualSchedulerProbe.probeExecutor(threads, () -> idle[0]);
+    Thread[] ranOn = new Thread[1];
+    ex.execute(() -> ranOn[0] = Thread.currentThread());
+    assertThat(ranOn[0]).isSameAs(Thread.currentThread());
+    assertThat(made).isEmpty();
+
+    idle[0] = false;
+    ex.execute(() -> ranOn[0] = Thread.currentThread());
+    assertThat(made).hasSize(1);
+    made.get(0).join();
+    assertThat(ranOn[0]).isSameAs(made.get(0));
+
+    // without the scheduler's figures (JDK 21 to 23): always a thread
+    Executor always = VirtualSchedulerProbe.probeExecutor(threads, null);
+    always.execute(() -> {});
+    assertThat(made).hasSize(2);
+    made.get(1).join();
+  }
+
+  @Test
+  void theSchedulersFiguresAreFoundFromJdk24() {
+    assertThat(VirtualSchedulerProbe.SchedulerState.find() != null)
+        .isEqualTo(Runtime.version().feature() >= 24);
+  }
+
+  @Test
   void aLongThresholdKeepsTheExecutorsLongerInterval() {
     assertThat(VirtualSchedulerProbe.probeIntervalNanos(1_000 * MS)).isEqualTo(400 * MS);
   }

@@ -209,6 +209,10 @@ class VirtualThreadsRealTest {
         t.start();
       }
       assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      VirtualSchedulerProbe.SchedulerState state = VirtualSchedulerProbe.SchedulerState.find();
+      if (state != null) { // JDK 24+: the scheduler is not idle, so the probes are real threads
+        assertThat(state.getAsBoolean()).isFalse();
+      }
       await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(
           x -> x.type().equals(Signal.TYPE_EVENT_LOOP_LAG) && "virtual".equals(x.key())));
       // seen while the carriers are still busy
