@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   scheduler that an application may barely use; starting a virtual thread never blocks (it
  *   queues a task on the scheduler's ForkJoinPool), so this watchdog starts it on the sampler
  *   thread itself (no prober thread) and probes every PROBE_INTERVAL (100 ms): a saturated
- *   carrier pool is seen within threshold + 100 ms (150 ms at the defaults).
+ *   carrier pool is seen within threshold + 100 ms (150 ms at the defaults). On JDK 24+ an idle
+ *   scheduler is probed without a virtual thread (VirtualSchedulerProbe, Idle scheduler).
  * - Pinning: PinnedThreadSampler, a JFR RecordingStream of jdk.VirtualThreadPinned on its own
  *   daemon thread (argos-virtual-pinned), feeding PinnedEpisodes.
  */
