@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * A JFR RecordingStream (jdk.jfr, JDK 14+, so it compiles on 17) with one event enabled,
  * jdk.VirtualThreadPinned, at the pinnedThreshold, with stack traces. Everything runs on one
  * daemon thread, argos-virtual-pinned: it waits START_DELAY (2 s) after Argos started, then
- * creates the stream (JFR's start-up the first time in the process: about 0.4 s of CPU, class
- * loading and two threads of JFR's own, and 2 to 3.6 s of wall time seen on a loaded 2-core
- * machine; paid there, not by the thread that starts Argos, and not at all by an Argos closed
+ * creates the stream (JFR's start-up the first time in the process: +0.85 s of CPU measured by
+ * VirtualThreadsIdleCostTest, class loading, two threads of JFR's own, and seconds of wall time
+ * on a loaded machine; paid there, not by the thread that starts Argos, and not at all by an Argos closed
  * within the delay, nor during the application's own start-up burst), runs it (RecordingStream.start() blocks, dispatching events and flushes on this
  * thread) and, when the stream is closed, resolves the running episodes. JFR writes the events to
  * its disk repository and the stream reads them back at each flush, about once a second: a

@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  * virtual thread started now would run at once, so the probe runs at once on the sampler thread
  * (lag 0; it is the submitter's own thread, so the watchdog does not take it for the
  * executor's) instead of waking a carrier: starting and running a virtual thread every 100 ms
- * cost about 0.3 % of a core on the 2-core build machine, most of it the carrier's wake-up (see
+ * cost +0.47 % of a core on the 2-core build machine, most of it the carrier's wake-up (see
  * docs/virtual-threads.md, Cost). When the scheduler is busy, the probe is a real virtual thread
  * and its wait is measured. On JDK 21 to 23 it always is.
  *
