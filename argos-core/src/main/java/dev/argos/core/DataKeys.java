@@ -202,4 +202,17 @@ public final class DataKeys {
 
   /** How long a probe has waited to be handed to its executor, in milliseconds. */
   public static final String WAITED_MS = "waitedMs";
+
+  // ---- virtual threads (issue 15 §4): virtualThreadPinned ----
+
+  /** On {@code virtualThreadPinned}: the carrier (platform) thread the virtual thread pinned. */
+  public static final String CARRIER = "carrier";
+  /** On {@code virtualThreadPinned}: what blocked while pinned, as the JDK names it. */
+  public static final String BLOCKING_OPERATION = "blockingOperation";
+  /** On {@code virtualThreadPinned}: why the virtual thread could not unmount, as the JDK says. */
+  public static final String PINNED_REASON = "pinnedReason";
+  /** On {@code virtualThreadPinned}: the longest pinning of the episode so far, in milliseconds. */
+  public static final String MAX_DURATION_MS = "maxDurationMs";
+  /** On {@code virtualThreadPinned}: the time the episode's pinnings took together, milliseconds. */
+  public static final String PINNED_MS = "pinnedMs";
 }

@@ -66,6 +66,8 @@ public final class Argos implements Observer {
   private boolean started;
   /** Reports argos:error signals when no sink or bus takes them (standalone, no listeners). */
   private volatile @Nullable ErrorReporter standaloneErrors;
+  /** Virtual threads (pinning, scheduler lag; JDK 21+): set by the first start, under this. */
+  private @Nullable AutoCloseable virtualThreads;
 
   private Argos(ArgosConfig config) {
     this.config = config;
@@ -167,6 +169,7 @@ public final class Argos implements Observer {
       // costs tens of milliseconds), before its first wake-up or tick
       engine.start(gc::startListening);
     }
+    virtualThreads = VirtualThreads.start(this); // no-op before JDK 21, when off, on a manual clock
   }
 
   /** Subscribes the onAnomaly listeners once: on the agent's bus, or on one of Argos's own. */
@@ -257,6 +260,9 @@ public final class Argos implements Observer {
       }
     }
     gc.close();
+    synchronized (this) { // after a start in progress, which may have just started them
+      VirtualThreads.close(virtualThreads);
+    }
     Agent bus;
     synchronized (this) {
       bus = local;

@@ -30,6 +30,12 @@ import java.util.Objects;
  *       does not move by itself ({@link Clock#movesByItself()} false: a {@link
  *       dev.argos.core.ManualClock}) no sampler thread is started and no collector listened
  *       to</td></tr>
+ *   <tr><td>{@code virtualThreads}</td><td>true</td><td>on JDK 21 and later (found at run
+ *       time; nothing happens on 17 to 20): pinned virtual threads ({@value
+ *       VirtualThreads#TYPE_PINNED}, through a JFR stream) and the virtual-thread scheduler's lag
+ *       ({@code eventLoopLag}, key {@value VirtualThreads#KEY}); see {@link VirtualThreads}</td></tr>
+ *   <tr><td>{@code pinnedThreshold}</td><td>20 ms</td><td>a virtual thread pinned to its carrier
+ *       for longer than this is signalled; 1 ms to 1 h</td></tr>
  * </table>
  *
  * <p>Invalid values are refused with an {@link IllegalArgumentException} that names the
@@ -56,6 +62,9 @@ public final class ArgosConfig {
   private final Thresholds thresholds;
   private final List<SignalListener> onAnomaly;
   private final Clock clock;
+  // virtual threads (issue 15 §4)
+  private final boolean virtualThreads;
+  private final Duration pinnedThreshold;
 
   private ArgosConfig(Builder b) {
     this.sampleRate = b.sampleRate;
@@ -63,6 +72,8 @@ public final class ArgosConfig {
     this.thresholds = b.thresholds;
     this.onAnomaly = List.copyOf(b.onAnomaly);
     this.clock = b.clock;
+    this.virtualThreads = b.virtualThreads;
+    this.pinnedThreshold = b.pinnedThreshold;
   }
 
   public static Builder builder() {
@@ -94,11 +105,25 @@ public final class ArgosConfig {
     return clock;
   }
 
+  /**
+   * Whether Argos watches virtual threads (pinning, scheduler lag) when the JDK has them (21 and
+   * later); default true.
+   */
+  public boolean virtualThreads() {
+    return virtualThreads;
+  }
+
+  /** How long a virtual thread may stay pinned to its carrier before it is signalled. */
+  public Duration pinnedThreshold() {
+    return pinnedThreshold;
+  }
+
   @Override
   public String toString() {
     return "ArgosConfig[sampleRate=" + sampleRate + ", windowSize=" + windowSize
         + ", thresholds=" + thresholds + ", onAnomaly=" + onAnomaly.size()
-        + ", clock=" + clock + "]";
+        + ", clock=" + clock + ", virtualThreads=" + virtualThreads
+        + ", pinnedThreshold=" + pinnedThreshold + "]";
   }
 
   /** Builds an {@link ArgosConfig}. */
@@ -108,6 +133,8 @@ public final class ArgosConfig {
     private Thresholds thresholds = Thresholds.defaults();
     private final List<SignalListener> onAnomaly = new ArrayList<>();
     private Clock clock = Clock.system();
+    private boolean virtualThreads = true;
+    private Duration pinnedThreshold = VirtualThreads.DEFAULT_PINNED_THRESHOLD;
 
     private Builder() {}
 
@@ -142,6 +169,27 @@ public final class ArgosConfig {
     /** Time source, for tests: default {@link Clock#system()}. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Whether to watch virtual threads on JDK 21 and later (default true): pinned virtual threads
+     * and the lag of the virtual-thread scheduler (see {@link VirtualThreads}). Ignored on older
+     * JDKs and with a clock that does not move by itself.
+     */
+    public Builder virtualThreads(boolean enabled) {
+      this.virtualThreads = enabled;
+      return this;
+    }
+
+    /**
+     * A virtual thread pinned to its carrier for longer than this is signalled ({@value
+     * VirtualThreads#TYPE_PINNED}): 1 ms to 1 h, default 20 ms (the JDK's own default for the
+     * {@code jdk.VirtualThreadPinned} event).
+     */
+    public Builder pinnedThreshold(Duration threshold) {
+      this.pinnedThreshold =
+          Settings.within("pinnedThreshold", threshold, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
       return this;
     }
 
