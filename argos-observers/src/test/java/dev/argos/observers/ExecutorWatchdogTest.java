@@ -705,7 +705,11 @@ class ExecutorWatchdogTest {
         }
       });
       await().atMost(Duration.ofSeconds(10)).until(() -> plain.getActiveCount() == 1);
+      long subclassRan = subclass.getCompletedTaskCount();
       assertThat(offersOver(clock, d, c, 10)).isEqualTo(2); // plain's probe, the subclass's
+      // the subclass's probe runs (asynchronously) before the manual clock moves on
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> subclass.getCompletedTaskCount() == subclassRan + 1);
       offersOver(clock, d, c, 60);
       assertThat(firing()).singleElement().satisfies(s -> {
         assertThat(s.key()).isEqualTo("plain");

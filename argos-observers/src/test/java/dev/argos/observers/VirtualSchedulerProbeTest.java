@@ -106,8 +106,11 @@ class VirtualSchedulerProbeTest {
     assertThat((Double) f.data().get(DataKeys.LAG_MS)).isGreaterThan(50.0).isLessThan(200.0);
 
     s.runAll(); // the carriers are free again
-    // judged at the next check, at most a probe interval later
+    // the stall ends at the next check, at most a probe interval later; the episode resolves
+    // once the scheduler has run 10 s without another (repeated stalls are one episode)
     run(100, s, true);
+    assertThat(signals.stream().filter(Signal::isResolved)).isEmpty();
+    run(10_000, s, true);
     List<Signal> resolved = signals.stream().filter(Signal::isResolved).toList();
     assertThat(resolved).hasSize(1);
     assertThat(resolved.get(0).key()).isEqualTo("virtual");
