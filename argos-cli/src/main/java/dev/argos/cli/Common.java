@@ -2,7 +2,6 @@ package dev.argos.cli;
 
 import java.nio.file.Path;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -37,7 +36,7 @@ final class Common {
         paramLabel = "ZONE",
         converter = ZoneConverter.class,
         description = "Zone for days and hours, e.g. Europe/Paris (default: UTC).")
-    ZoneId zone = ZoneOffset.UTC;
+    ZoneId zone = ZoneId.of("UTC");
 
     List<Path> files() {
       return Inputs.files(file, all);

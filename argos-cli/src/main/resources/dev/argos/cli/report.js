@@ -35,6 +35,19 @@
     return s;
   }
   function empty(text) { return el('p', 'empty', text); }
+  // renders the first n items, and a button that renders the rest
+  function limited(parent, items, n, render) {
+    items.slice(0, n).forEach(function (x) { add(parent, render(x)); });
+    if (items.length > n) {
+      var more = el('button', 'more', 'show all ' + fmt(items.length) + ' (' + fmt(items.length - n) + ' more)');
+      more.type = 'button';
+      more.addEventListener('click', function () {
+        parent.removeChild(more);
+        items.slice(n).forEach(function (x) { add(parent, render(x)); });
+      });
+      add(parent, more);
+    }
+  }
   function sevBadge(s) { return el('span', 'sev ' + (SEV.indexOf(s) >= 0 ? s : ''), s); }
 
   var app = document.getElementById('app');
@@ -205,7 +218,7 @@
   drawChart();
 
   // ---- counts
-  function countTable(title, map) {
+  function countTable(title, map, nullLabel) {
     var box = el('div');
     add(box, el('h2', null, title));
     var entries = Object.keys(map).map(function (k) { return [k, map[k]]; })
@@ -215,14 +228,14 @@
     var table = el('table');
     entries.forEach(function (e) {
       var bar = el('div', 'bar'); bar.style.width = (100 * e[1] / max).toFixed(1) + '%';
-      add(table, add(el('tr'), el('td', 'txt', e[0]), el('td', 'num', fmt(e[1])), add(el('td'), bar)));
+      add(table, add(el('tr'), el('td', 'txt', nullLabel && e[0] === 'null' ? nullLabel : e[0]), el('td', 'num', fmt(e[1])), add(el('td', 'barcell'), bar)));
     });
     return add(box, table);
   }
   var counts = section('Counts', 'counts');
   counts.removeChild(counts.firstChild);
   add(counts, add(el('div', 'grid3'), countTable('By type', D.byType), countTable('By severity', D.bySeverity),
-      countTable('By action result', D.byActionResult)));
+      countTable('By action result', D.byActionResult, '(no action)')));
   add(app, counts);
 
   // ---- top keys and recurring problems
@@ -255,7 +268,7 @@
   // ---- incidents
   var inc = section('Incidents', 'incidents');
   if (!D.incidents.length) { add(inc, empty('no incidents')); }
-  D.incidents.forEach(function (i) {
+  limited(inc, D.incidents, 20, function (i) {
     var box = el('div', 'incident');
     add(box, add(el('div'), el('span', 'id', i.id), ' ', sevBadge(i.severity), ' ', el('span', 'badge', i.state),
         ' ', el('span', 'meta', 'opened ' + i.opened + (i.updates > 1 ? ' · updated ' + i.updated : ''))));
@@ -293,20 +306,29 @@
       add(ev, el('span', 'meta', i.evidenceSkipped ? 'not captured (' + i.evidenceSkipped + ')' : 'none'));
     }
     add(box, ev);
-    add(inc, box);
+    return box;
   });
   add(app, inc);
 
   // ---- patterns
   var pat = section('Patterns', 'patterns');
   if (!D.patterns.length) { add(pat, empty('no patterns')); }
-  D.patterns.forEach(function (f) {
-    var box = el('div', 'finding');
-    add(box, add(el('div'), el('span', 'badge', f.kind), ' ', el('b', null, '×' + fmt(f.count)), ' ', f.summary));
-    var det = el('details');
-    add(det, el('summary', null, 'evidence'), el('pre', null, JSON.stringify(f.evidence, null, 2)));
-    add(box, det);
-    add(pat, box);
+  var kinds = [];
+  D.patterns.forEach(function (f) { if (kinds.indexOf(f.kind) < 0) { kinds.push(f.kind); } });
+  kinds.forEach(function (kind) {
+    var list = D.patterns.filter(function (f) { return f.kind === kind; });
+    var group = el('div', 'kind');
+    group.setAttribute('data-kind', kind);
+    add(group, el('h3', null, kind + ' (' + fmt(list.length) + ')'));
+    limited(group, list, 10, function (f) {
+      var box = el('div', 'finding');
+      add(box, add(el('div'), el('b', null, '×' + fmt(f.count)), ' ', f.summary));
+      var det = el('details');
+      add(det, el('summary', null, 'evidence'), el('pre', null, JSON.stringify(f.evidence, null, 2)));
+      add(box, det);
+      return box;
+    });
+    add(pat, group);
   });
   add(app, pat);
   document.body.setAttribute('data-complete', 'true');

@@ -52,6 +52,14 @@ class ReportScaleTest {
       // one bucket per hour of the week
       assertThat(b.driver.findElement(By.id("timeline-chart")).getAttribute("data-buckets"))
           .isEqualTo(String.valueOf(7 * 24));
+      // long lists start short: 20 incidents, then all of them on a click
+      long incidents = (Long) b.driver.executeScript(
+          "return JSON.parse(document.getElementById('argos-data').textContent).incidents.length");
+      assertThat(incidents).isGreaterThan(20);
+      assertThat(b.driver.findElements(By.cssSelector("#incidents .incident"))).hasSize(20);
+      b.driver.findElement(By.cssSelector("#incidents button.more")).click();
+      assertThat(b.driver.findElements(By.cssSelector("#incidents .incident")))
+          .hasSize((int) incidents);
       String figures = String.format(Locale.ROOT,
           "lines=%d registryBytes=%d reportMs=%d htmlBytes=%d chartDrawnMs=%.0f loadEventEndMs=%.0f"
               + " wallMs=%d%n",
