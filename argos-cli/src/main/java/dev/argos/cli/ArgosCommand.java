@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
       "Exit status: 0 ok, 1 an input cannot be read, 2 usage error.",
       "Examples:",
       "  java -jar argos.jar stats argos-problems.jsonl",
-      "  java -jar argos.jar patterns --all --format json argos-problems.jsonl | jq .findings",
+      "  java -jar argos.jar patterns --all --format json argos-problems.jsonl | jq .",
       "  java -jar argos.jar report argos-problems.jsonl -o report.html",
       "  java -jar argos.jar tail argos-problems.jsonl"
     })

@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = ArgosCommand.Version.class,
     description = {
-      "Writes one self-contained HTML file (no network): timeline by type and severity, counts,",
-      "top keys, recurring problems, incidents with their chains and evidence, patterns."
+      "Writes one self-contained HTML page (no network needed to open it).",
+      "It shows a timeline by type and severity, counts, top keys, recurring problems,"
+          + " incidents with their chains and evidence links, and patterns."
     })
 final class ReportCommand implements Callable<Integer> {
   @Spec @SuppressWarnings("NullAway.Init")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = ArgosCommand.Version.class,
     description = {
-      "Prints one line per signal appended to FILE, following it across rotations (Ctrl-C stops).",
+      "Prints one line per signal appended to FILE, across rotations (Ctrl-C stops).",
       "Lines are coloured by severity only when standard output is a terminal."
     })
 final class TailCommand implements Callable<Integer> {

@@ -52,8 +52,8 @@ final class Synthetic {
               java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
                   .withZone(java.time.ZoneOffset.UTC).format(ts), rnd.nextInt(1 << 24));
           String client = client(rnd);
-          reg.onSignal(incident(id, ts, client, "open", incidents % 3 != 2));
-          s = incident(id, ts.plusSeconds(240), client, "resolved", incidents % 3 != 2);
+          reg.onSignal(incident(id, ts, ts, client, "open", incidents % 3 != 2));
+          s = incident(id, ts.plusSeconds(240), ts, client, "resolved", incidents % 3 != 2);
           incidents++;
           i++;
         } else if (roll < 350) {
@@ -118,10 +118,10 @@ final class Synthetic {
     return hot < 5 ? "10.0.0." + (7 + hot) : "10.0." + rnd.nextInt(4) + "." + rnd.nextInt(250);
   }
 
-  private static Signal incident(String id, Instant ts, String client, String state,
-      boolean captured) {
+  private static Signal incident(String id, Instant at, Instant ts, String client,
+      String state, boolean captured) {
     Signal.Builder b = Signal.builder(Signal.TYPE_INCIDENT)
-        .severity(Severity.CRITICAL).timestamp(ts).key(id)
+        .severity(Severity.CRITICAL).timestamp(at).key(id)
         .message("a burst from " + client + " stalled netty-loop-2, then the heap grew")
         .data("state", state)
         .data("origin", Map.of("kind", "key", "name", client, "type", "burst"))
