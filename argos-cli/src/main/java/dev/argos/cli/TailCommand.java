@@ -74,7 +74,7 @@ final class TailCommand implements Callable<Integer> {
           spec.commandLine(), "--interval must be within [10, 60000] ms but was " + intervalMs);
     }
     PrintWriter out = spec.commandLine().getOut();
-    boolean colour = color == Color.always || (color == Color.auto && System.console() != null);
+    boolean colour = color == Color.always || (color == Color.auto && stdoutIsTerminal());
     if (java.nio.file.Files.isDirectory(file)
         || (!java.nio.file.Files.exists(file) && noFollow)) {
       throw Inputs.unreadable(file, new java.nio.file.NoSuchFileException(file.toString()));
@@ -97,6 +97,24 @@ final class TailCommand implements Callable<Integer> {
           return 0;
         }
       }
+    }
+  }
+
+  /**
+   * True when standard output is a terminal: {@code System.console() != null}, and on JDK 22 and
+   * later also {@code Console.isTerminal()} (there {@code System.console()} is no longer null when
+   * the output is redirected).
+   */
+  static boolean stdoutIsTerminal() {
+    java.io.Console console = System.console();
+    if (Runtime.version().feature() < 22) {
+      // JDK 17 to 21: a console exists only on a terminal (from 22, isTerminal() below decides)
+      return java.util.Objects.nonNull(console);
+    }
+    try {
+      return Boolean.TRUE.equals(java.io.Console.class.getMethod("isTerminal").invoke(console));
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false; // no console at all (a null receiver) counts as no terminal
     }
   }
 
