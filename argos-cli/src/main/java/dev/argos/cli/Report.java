@@ -272,10 +272,21 @@ final class Report {
 
   /** The page: the template with its CSS, script and the model inlined. */
   static String html(Map<String, @Nullable Object> model) {
+    // one pass over the template: a marker inside the data is data, never replaced
     String page = resource("report.html");
-    return page.replace("/*ARGOS_CSS*/", resource("report.css"))
-        .replace("/*ARGOS_DATA*/", Json.forHtml(model))
-        .replace("/*ARGOS_JS*/", resource("report.js"));
+    String[] markers = {"/*ARGOS_CSS*/", "/*ARGOS_DATA*/", "/*ARGOS_JS*/"};
+    String[] parts = {resource("report.css"), Json.forHtml(model), resource("report.js")};
+    StringBuilder b = new StringBuilder(page.length() + parts[1].length() + 32_768);
+    int from = 0;
+    for (int i = 0; i < markers.length; i++) {
+      int at = page.indexOf(markers[i], from);
+      if (at < 0) {
+        throw new IllegalStateException("report.html lacks " + markers[i]);
+      }
+      b.append(page, from, at).append(parts[i]);
+      from = at + markers[i].length();
+    }
+    return b.append(page, from, page.length()).toString();
   }
 
   private static String resource(String name) {

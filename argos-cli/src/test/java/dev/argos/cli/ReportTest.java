@@ -65,6 +65,21 @@ class ReportTest {
   }
 
   @Test
+  void aKeyThatLooksLikeATemplateMarkerStaysData() throws Exception {
+    Path f = dir.resolve("markers.jsonl");
+    Registries.write(f, java.util.List.of(
+        Registries.signal("burst", dev.argos.core.Severity.WARNING, "10:00", "/*ARGOS_JS*/", "m"),
+        Registries.signal("burst", dev.argos.core.Severity.WARNING, "10:01", "/*ARGOS_CSS*/",
+            "/*ARGOS_DATA*/")));
+    Run r = Run.of("report", f.toString(), "-o", "-");
+    assertThat(r.status()).isZero();
+    JsonNode d = data(r.out());
+    assertThat(d.get("topKeys")).extracting(k -> k.get("key").asText())
+        .containsExactlyInAnyOrder("/*ARGOS_JS*/", "/*ARGOS_CSS*/");
+    assertThat(d.get("recurring").size()).isZero();
+  }
+
+  @Test
   void timelineBucketsCountEveryRecord() throws Exception {
     JsonNode hour = data(page).get("timeline").get("hour");
     assertThat(hour.get("labels")).extracting(JsonNode::asText).containsExactly(
