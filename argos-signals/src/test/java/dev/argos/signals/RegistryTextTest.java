@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Records and findings read back from a registry file are safe to log as they are. */
+/** Records read back from a registry file are safe to log as they are. */
 class RegistryTextTest {
   private static final String FORGED = "evil\n2026-12-02 [main] WARN forged\u001b[2J\u202e";
 
@@ -24,17 +24,5 @@ class RegistryTextTest {
         .doesNotContain("\u202e")
         .contains("evil\\n2026-12-02 [main] WARN forged")
         .hasSizeLessThan(1_200);
-  }
-
-  @Test
-  void aFindingsToStringIsOneNeutralisedLine() {
-    RegistryPatterns.Finding f =
-        new RegistryPatterns.Finding(
-            RegistryPatterns.RECURRING_KEY, FORGED, "key " + FORGED + " came back", 3, Map.of());
-    assertThat(f.toString())
-        .doesNotContain("\n")
-        .doesNotContain("\u001b")
-        .doesNotContain("\u202e")
-        .contains("x3");
   }
 }

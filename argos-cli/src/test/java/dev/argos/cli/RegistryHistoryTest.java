@@ -1,4 +1,4 @@
-package dev.argos.signals;
+package dev.argos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.argos.signals.ProblemRegistry;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** RegistryStats, RegistryPatterns and RegistryTool over a registry with known content. */
+/** RegistryStats, RegistryPatterns and the stats and patterns commands over a registry with known content. */
 class RegistryHistoryTest {
   @TempDir Path dir;
   Path file;
@@ -232,36 +232,34 @@ class RegistryHistoryTest {
   @Test
   void commandLinePrintsJson() throws Exception {
     Files.writeString(file, "{\"torn", java.nio.file.StandardOpenOption.APPEND);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
     int rc =
-        RegistryTool.run(
-            new String[] {"stats", file.toString()},
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+        ArgosCommand.execute(
+            new PrintWriter(out), new PrintWriter(err), "stats", "--format", "json",
+            file.toString());
     assertThat(rc).isZero();
-    JsonNode stats = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    JsonNode stats = new ObjectMapper().readTree(out.toString());
     assertThat(stats.get("records").asLong()).isEqualTo(34);
     assertThat(stats.get("skippedLines").asLong()).isEqualTo(1);
 
-    out.reset();
+    out.getBuffer().setLength(0);
     rc =
-        RegistryTool.run(
-            new String[] {"patterns", "--zone", "UTC", file.toString()},
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8));
+        ArgosCommand.execute(
+            new PrintWriter(out), new PrintWriter(err), "patterns", "--format=json", "--zone",
+            "UTC", file.toString());
     assertThat(rc).isZero();
-    JsonNode patterns = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+    JsonNode patterns = new ObjectMapper().readTree(out.toString());
     assertThat(patterns.get("findings").size()).isGreaterThanOrEqualTo(4);
     assertThat(patterns.get("findings").get(0).get("kind").asText()).isEqualTo("recurringProblem");
+    assertThat(err.toString()).isEmpty();
 
-    assertThat(RegistryTool.run(new String[] {"bogus"}, new PrintStream(out), new PrintStream(err)))
+    assertThat(ArgosCommand.execute(new PrintWriter(out), new PrintWriter(err), "bogus"))
         .isEqualTo(2);
     assertThat(
-            RegistryTool.run(
-                new String[] {"stats", dir.resolve("nope.jsonl").toString()},
-                new PrintStream(out),
-                new PrintStream(err)))
+            ArgosCommand.execute(
+                new PrintWriter(out), new PrintWriter(err), "stats",
+                dir.resolve("nope.jsonl").toString()))
         .isEqualTo(1);
   }
 }

@@ -1,4 +1,7 @@
-package dev.argos.signals;
+package dev.argos.cli;
+
+import dev.argos.signals.ProblemRecord;
+import dev.argos.signals.ProblemRegistry;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,18 +28,19 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * RegistryStats stats = RegistryStats.of(Path.of("argos-problems.jsonl"));
  * stats.byType();          // {"burst": 12, "eventLoopLag": 3}
- * stats.toJson();          // the same as `RegistryTool stats FILE`
+ * stats.toJson();          // the same as `argos stats --format json FILE`
  * }</pre>
  *
  * <p>Buckets are in UTC unless a zone is given: hourly keys look like {@code "2026-11-22T10:00Z"}
  * (the hour's start, ISO-8601 with offset), daily keys {@code "2026-11-22"}. Every record counts,
  * including the INFO records that end an episode ({@link #resolved()} says how many those are). The
  * action success rate is the share of records with an action ({@code actionTaken != "none"}) whose
- * {@code actionResult} is {@code "ok"}; null when no record has an action. Cost: one pass over the
+ * {@code actionResult} is {@code "ok"} (a quarantine) or {@code "success"} (an action of
+ * argos-forensics); null when no record has an action. Cost: one pass over the
  * file, memory proportional to the number of distinct types and buckets, not to the number of
  * lines.
  */
-public final class RegistryStats {
+final class RegistryStats {
   private static final DateTimeFormatter HOUR =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:00XXX", Locale.ROOT);
 
@@ -66,26 +70,29 @@ public final class RegistryStats {
    *
    * @throws java.io.UncheckedIOException if a file cannot be read
    */
-  public static RegistryStats of(Path... files) {
+  static RegistryStats of(Path... files) {
     return of(List.of(files), ZoneOffset.UTC);
   }
 
   /** Like {@link #of(Path...)} with buckets in {@code zone}. */
-  public static RegistryStats of(List<Path> files, ZoneId zone) {
+  static RegistryStats of(List<Path> files, ZoneId zone) {
     Objects.requireNonNull(zone, "zone");
     List<String> names = new ArrayList<>();
     files.forEach(f -> names.add(f.toString()));
     RegistryStats s = new RegistryStats(List.copyOf(names), zone);
     for (Path f : files) {
-      s.skippedLines += RegistryReader.forEach(f, s::add);
+      ProblemRegistry.ReadResult r = ProblemRegistry.readAll(f);
+      s.skippedLines += r.skippedLines();
+      r.records().forEach(s::add);
     }
     return s;
   }
 
-  /** Counts records already read. */
-  public static RegistryStats of(Iterable<ProblemRecord> records, ZoneId zone) {
-    RegistryStats s = new RegistryStats(List.of(), Objects.requireNonNull(zone, "zone"));
-    records.forEach(s::add);
+  /** Counts records already read from {@code in}. */
+  static RegistryStats of(Inputs.Loaded in, ZoneId zone) {
+    RegistryStats s = new RegistryStats(in.fileNames(), Objects.requireNonNull(zone, "zone"));
+    s.skippedLines = in.skippedLines();
+    in.records().forEach(s::add);
     return s;
   }
 
@@ -101,7 +108,7 @@ public final class RegistryStats {
     byActionResult.merge(result == null ? "null" : result, 1L, Long::sum);
     if (!"none".equals(r.actionTaken())) {
       actionsTaken++;
-      if ("ok".equals(result)) {
+      if ("ok".equals(result) || "success".equals(result)) {
         actionsOk++;
       }
     }
@@ -118,67 +125,80 @@ public final class RegistryStats {
   }
 
   /** Records counted. */
-  public long records() {
+  long records() {
     return records;
   }
 
   /** Lines skipped because they were not complete records (torn or foreign). */
-  public long skippedLines() {
+  long skippedLines() {
     return skippedLines;
   }
 
   /** Records that end an episode ({@code data.state = "resolved"}). */
-  public long resolved() {
+  long resolved() {
     return resolved;
   }
 
   /** Earliest timestamp, or null when there are no records. */
-  public @Nullable Instant first() {
+  @Nullable Instant first() {
     return first;
   }
 
   /** Latest timestamp, or null when there are no records. */
-  public @Nullable Instant last() {
+  @Nullable Instant last() {
     return last;
   }
 
   /** Records per type, sorted by type. */
-  public Map<String, Long> byType() {
+  Map<String, Long> byType() {
     return Collections.unmodifiableMap(byType);
   }
 
   /** Records per severity name. */
-  public Map<String, Long> bySeverity() {
+  Map<String, Long> bySeverity() {
     return Collections.unmodifiableMap(bySeverity);
   }
 
   /** Records per {@code actionTaken} ({@code "none"} for no action). */
-  public Map<String, Long> byActionTaken() {
+  Map<String, Long> byActionTaken() {
     return Collections.unmodifiableMap(byActionTaken);
   }
 
   /** Records per {@code actionResult}; {@code "null"} counts records without a result. */
-  public Map<String, Long> byActionResult() {
+  Map<String, Long> byActionResult() {
     return Collections.unmodifiableMap(byActionResult);
   }
 
-  /** Share (0 to 1) of records with an action whose result is {@code "ok"}; null if none. */
-  public @Nullable Double actionSuccessRate() {
+  /**
+   * Share (0 to 1) of records with an action whose result is {@code "ok"} or {@code "success"};
+   * null if none.
+   */
+  @Nullable Double actionSuccessRate() {
     return actionsTaken == 0 ? null : (double) actionsOk / actionsTaken;
   }
 
   /** Records per hour, keyed by the hour's start, e.g. {@code "2026-11-22T10:00Z"}; sorted. */
-  public SortedMap<String, Long> hourly() {
+  SortedMap<String, Long> hourly() {
     return Collections.unmodifiableSortedMap(hourly);
   }
 
   /** Records per day, keyed {@code "2026-11-22"}; sorted. */
-  public SortedMap<String, Long> daily() {
+  SortedMap<String, Long> daily() {
     return Collections.unmodifiableSortedMap(daily);
   }
 
-  /** All of it as a JSON object (pretty-printed), as {@code RegistryTool stats} prints it. */
-  public String toJson() {
+  /** The zone of the buckets. */
+  ZoneId zone() {
+    return zone;
+  }
+
+  /** Records with an action ({@code actionTaken != "none"}). */
+  long actionsTaken() {
+    return actionsTaken;
+  }
+
+  /** All of it as a JSON object (pretty-printed), as {@code argos stats --format json} prints it. */
+  String toJson() {
     Map<String, @Nullable Object> m = new LinkedHashMap<>();
     m.put("files", files);
     m.put("zone", zone.getId());
@@ -198,7 +218,7 @@ public final class RegistryStats {
     m.put("actions", actions);
     m.put("hourly", hourly);
     m.put("daily", daily);
-    return RegistryTool.json(m);
+    return Json.pretty(m);
   }
 
   @Override

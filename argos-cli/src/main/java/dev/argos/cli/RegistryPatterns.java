@@ -1,4 +1,7 @@
-package dev.argos.signals;
+package dev.argos.cli;
+
+import dev.argos.signals.ProblemRecord;
+import dev.argos.signals.ProblemRegistry;
 
 import dev.argos.core.internal.SafeText;
 import java.nio.file.Path;
@@ -43,18 +46,18 @@ import org.jspecify.annotations.Nullable;
  * #MAX_TIMESTAMPS} timestamps in any evidence list. Cost: one pass over the records, memory
  * proportional to distinct problems × days.
  */
-public final class RegistryPatterns {
+final class RegistryPatterns {
   /** Kind: the same problem 3+ times in a day. */
-  public static final String RECURRING_PROBLEM = "recurringProblem";
+  static final String RECURRING_PROBLEM = "recurringProblem";
 
   /** Kind: the same problem at the same hour on 3+ days. */
-  public static final String SAME_HOUR = "sameHour";
+  static final String SAME_HOUR = "sameHour";
 
   /** Kind: a type rising day after day. */
-  public static final String RISING_TREND = "risingTrend";
+  static final String RISING_TREND = "risingTrend";
 
   /** Kind: the same key on several days. */
-  public static final String RECURRING_KEY = "recurringKey";
+  static final String RECURRING_KEY = "recurringKey";
 
   static final int MIN_PER_DAY = 3;
   static final int MIN_DAYS = 3;
@@ -72,7 +75,7 @@ public final class RegistryPatterns {
    * @param count how many records the finding rests on (its sort key)
    * @param evidence JSON-friendly details: counts, days, timestamps
    */
-  public record Finding(
+  record Finding(
       String kind, String subject, String summary, long count, Map<String, Object> evidence) {
     /** Freezes the evidence. */
     public Finding {
@@ -117,41 +120,48 @@ public final class RegistryPatterns {
    *
    * @throws java.io.UncheckedIOException if a file cannot be read
    */
-  public static RegistryPatterns of(Path... files) {
+  static RegistryPatterns of(Path... files) {
     return of(List.of(files), ZoneOffset.UTC);
   }
 
   /** Like {@link #of(Path...)} with days and hours in {@code zone}. */
-  public static RegistryPatterns of(List<Path> files, ZoneId zone) {
+  static RegistryPatterns of(List<Path> files, ZoneId zone) {
     Analysis a = new Analysis(Objects.requireNonNull(zone, "zone"));
     long skipped = 0;
     List<String> names = new ArrayList<>();
     for (Path f : files) {
       names.add(f.toString());
-      skipped += RegistryReader.forEach(f, a::add);
+      ProblemRegistry.ReadResult r = ProblemRegistry.readAll(f);
+      skipped += r.skippedLines();
+      r.records().forEach(a::add);
     }
     return new RegistryPatterns(List.copyOf(names), zone, a.records, skipped, a.findings());
   }
 
-  /** Analyses records already read. */
-  public static RegistryPatterns of(Iterable<ProblemRecord> records, ZoneId zone) {
+  /** Analyses records already read from {@code in}. */
+  static RegistryPatterns of(Inputs.Loaded in, ZoneId zone) {
     Analysis a = new Analysis(Objects.requireNonNull(zone, "zone"));
-    records.forEach(a::add);
-    return new RegistryPatterns(List.of(), zone, a.records, 0, a.findings());
+    in.records().forEach(a::add);
+    return new RegistryPatterns(in.fileNames(), zone, a.records, in.skippedLines(), a.findings());
+  }
+
+  /** Records read (resolutions included). */
+  long records() {
+    return records;
   }
 
   /** The findings: grouped by kind in the order listed above, largest count first. */
-  public List<Finding> findings() {
+  List<Finding> findings() {
     return findings;
   }
 
   /** The findings of one kind. */
-  public List<Finding> findings(String kind) {
+  List<Finding> findings(String kind) {
     return findings.stream().filter(f -> f.kind().equals(kind)).toList();
   }
 
-  /** All of it as a JSON object (pretty-printed), as {@code RegistryTool patterns} prints it. */
-  public String toJson() {
+  /** All of it as a JSON object (pretty-printed), as {@code argos patterns --format json} prints it. */
+  String toJson() {
     Map<String, @Nullable Object> m = new LinkedHashMap<>();
     m.put("files", files);
     m.put("zone", zone.getId());
@@ -168,7 +178,7 @@ public final class RegistryPatterns {
       list.add(o);
     }
     m.put("findings", list);
-    return RegistryTool.json(m);
+    return Json.pretty(m);
   }
 
   /** Occurrences of one thing within one bucket. */
