@@ -14,7 +14,6 @@ import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
 import dev.argos.signals.Dedup;
 import dev.argos.signals.ProblemRegistry;
-import dev.argos.signals.RegistryStats;
 import dev.argos.signals.Quarantines;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -164,8 +163,8 @@ public final class DemoService {
       registry.close();
     }
     summary(argos, agent);
-    log("every signal with all its data: " + registryFile + " (stats: " + RegistryStats.of(registryFile).records()
-        + " records; see README \"Stats and recurring patterns\")");
+    log("every signal with all its data: " + registryFile + " (stats: " + ProblemRegistry.read(registryFile).size()
+        + " records; read it with the argos command: java -jar argos-cli/target/argos.jar report ...)");
   }
 
   // ---- the service ----
