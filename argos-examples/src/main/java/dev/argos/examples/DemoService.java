@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.argos.core.Agent;
 import dev.argos.core.AgentConfig;
 import dev.argos.core.internal.SafeText;
+import dev.argos.live.LivePage;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.observers.Thresholds;
@@ -40,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small HTTP service with Argos wired in, driven by its own load generator so that each kind
@@ -115,6 +117,8 @@ public final class DemoService {
     ProblemRegistry registry = ProblemRegistry.open(registryFile);
     agent.on(Agent.TOPIC_SIGNAL, registry);
     agent.on(Agent.TOPIC_QUARANTINE, registry);
+    //    With -Dargos.live[=PORT], the live page shows it all in a browser.
+    LivePage live = startLivePage(agent, argos);
 
     // 3. The service runs its handlers on one event-loop thread, watched by Argos.
     ExecutorService handlers = Executors.newSingleThreadExecutor(named("demo-event-loop"));
@@ -155,6 +159,11 @@ public final class DemoService {
 
       phase("quiet: normal traffic for 4 s (episodes resolve)");
       traffic(client, base, Duration.ofSeconds(4), 0);
+      if (live != null) {
+        long hold = Long.getLong("argos.liveHoldSeconds", 60);
+        log("the live page stays up " + hold + " s more: " + live.uri());
+        Thread.sleep(TimeUnit.SECONDS.toMillis(hold));
+      }
     } finally {
       server.stop(0);
       handlers.shutdownNow();
@@ -367,6 +376,19 @@ public final class DemoService {
   }
 
   // ---- output ----
+
+  /** The live page when {@code -Dargos.live[=PORT]} was given, after a 10 s pause to open it. */
+  private @Nullable LivePage startLivePage(Agent agent, Argos argos) throws InterruptedException {
+    String port = System.getProperty("argos.live");
+    if (port == null) {
+      return null;
+    }
+    LivePage live = LivePage.builder().agent(agent).argos(argos)
+        .port(port.isEmpty() ? 7842 : Integer.parseInt(port)).build().start();
+    log("live page: " + live.uri() + " (open it now: the scenarios start in 10 s)");
+    Thread.sleep(10_000);
+    return live;
+  }
 
   private void phase(String what) {
     log("---- " + what);
