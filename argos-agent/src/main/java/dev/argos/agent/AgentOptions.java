@@ -28,7 +28,6 @@ final class AgentOptions {
   private @Nullable Path config;
   private boolean stderrOnly;
   private final List<String> problems = new ArrayList<>();
-  private final List<String> notes = new ArrayList<>();
 
   private AgentOptions() {}
 
@@ -118,9 +117,6 @@ final class AgentOptions {
           "option live=" + shown(value) + " ignored: live must be a port between 0 and 65535");
       return null;
     }
-    notes.add(
-        "option live=" + port + " accepted but the live page needs argos-live, which this agent"
-            + " does not carry yet; no live page");
     return port;
   }
 
@@ -148,7 +144,10 @@ final class AgentOptions {
     return registry;
   }
 
-  /** The live page's port ({@code live=PORT}), or null; accepted, not served yet. */
+  /**
+   * The live page's port ({@code live=PORT}, 0 to 65535; 0 picks a free port), or null for no
+   * live page.
+   */
   @Nullable Integer live() {
     return live;
   }
@@ -166,10 +165,5 @@ final class AgentOptions {
   /** One sentence per bad option, in the order given. */
   List<String> problems() {
     return List.copyOf(problems);
-  }
-
-  /** Remarks on accepted options (live=PORT). */
-  List<String> notes() {
-    return List.copyOf(notes);
   }
 }

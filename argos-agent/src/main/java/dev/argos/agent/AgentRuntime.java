@@ -3,6 +3,7 @@ package dev.argos.agent;
 import dev.argos.core.Agent;
 import dev.argos.core.internal.JfrSignals;
 import dev.argos.core.internal.Throwables;
+import dev.argos.live.LivePage;
 import dev.argos.observers.Argos;
 import dev.argos.observers.ArgosConfig;
 import dev.argos.signals.ProblemRegistry;
@@ -17,15 +18,39 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One started agent: Argos (JVM stalls, heap, GC, resources) inside an {@link Agent}, a log line
- * per signal, the registry when asked, closed by a shutdown hook.
+ * per signal, the registry and the live page when asked, closed by a shutdown hook.
  */
 final class AgentRuntime {
   private final Agent agent;
   private final @Nullable ProblemRegistry registry;
+  private final @Nullable LivePage live;
 
-  private AgentRuntime(Agent agent, @Nullable ProblemRegistry registry) {
+  private AgentRuntime(Agent agent, @Nullable ProblemRegistry registry, @Nullable LivePage live) {
     this.agent = agent;
     this.registry = registry;
+    this.live = live;
+  }
+
+  /**
+   * Starts the live page on 127.0.0.1:{@code port} (0: any free port); it closes with the agent
+   * ({@link LivePage#start()} registers it). A page that cannot start (the port is taken) is one
+   * WARN line and no page: Argos and the application go on.
+   */
+  private static @Nullable LivePage startLivePage(Agent agent, Argos argos, int port) {
+    try {
+      return LivePage.builder().agent(agent).argos(argos).port(port).build().start();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause();
+      StderrLog.agent(
+          "WARN",
+          "live="
+              + port
+              + ": the live page could not start ("
+              + Throwables.describe(e)
+              + (cause == null ? "" : "; " + Throwables.describe(cause))
+              + "); Argos runs without it");
+      return null;
+    }
   }
 
   /**
@@ -34,13 +59,20 @@ final class AgentRuntime {
    * defaults for what was left out. Throws only if Argos itself cannot start.
    */
   static AgentRuntime start(AgentOptions options, String how, LongSupplier launchNanos) {
+    LogOutput.startingOn(Thread.currentThread());
+    try {
+      return startNow(options, how, launchNanos);
+    } finally {
+      LogOutput.startingOn(null);
+    }
+  }
+
+  private static AgentRuntime startNow(
+      AgentOptions options, String how, LongSupplier launchNanos) {
     long t0 = System.nanoTime();
     LogOutput.stderrOnly(options.stderrOnly());
     for (String problem : options.problems()) {
       StderrLog.agent("WARN", problem);
-    }
-    for (String note : options.notes()) {
-      StderrLog.agent("INFO", note);
     }
     Path configFile = options.config();
     AgentSettings settings =
@@ -92,7 +124,15 @@ final class AgentRuntime {
     if (registry != null) {
       agent.closeWith(registry);
     }
-    AgentRuntime runtime = new AgentRuntime(agent, registry);
+    LivePage live = null;
+    Integer port = options.live();
+    if (port != null) {
+      live = startLivePage(agent, argos, port);
+      if (live != null) {
+        where.add("live=" + live.uri());
+      }
+    }
+    AgentRuntime runtime = new AgentRuntime(agent, registry, live);
     Thread hook = new Thread(runtime::close, "argos-agent-shutdown");
     try {
       Runtime.getRuntime().addShutdownHook(hook);
@@ -128,5 +168,10 @@ final class AgentRuntime {
 
   @Nullable ProblemRegistry registry() {
     return registry;
+  }
+
+  /** The live page ({@code live=PORT}), or null when not asked for or not started. */
+  @Nullable LivePage live() {
+    return live;
   }
 }

@@ -11,21 +11,23 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * java -javaagent:argos-agent.jar -jar app.jar
  * java -javaagent:argos-agent.jar=registry=argos-problems.jsonl,config=argos.properties -jar app.jar
+ * java -javaagent:argos-agent.jar=live=7842 -jar app.jar
  * }</pre>
  *
  * <p>Options, comma-separated: {@code registry=PATH} (the JSONL problem registry), {@code
  * config=FILE} (a properties file of {@code argos.*} settings), {@code log=auto|stderr} (where the
  * log line of each signal goes: the application's SLF4J when it has one, else standard error),
- * {@code live=PORT} (accepted; the live page needs {@code argos-live}, not carried yet). See
- * {@code docs/zero-code.md}.
+ * {@code live=PORT} (the live page of {@code argos-live} on {@code http://127.0.0.1:PORT/}, 0 for
+ * any free port; its address is in the start line). See {@code docs/zero-code.md}.
  *
  * <p>Guarantees: {@code premain} and {@code agentmain} return at once and never throw: Argos is
  * started on the daemon thread {@code argos-agent-start}. A bad option or setting is one WARN line
  * on standard error and is left out (its default applies); if Argos cannot start at all, that is
- * one ERROR line and the application runs without it. Started at most once per JVM; closed by a
- * shutdown hook ({@code argos-agent-shutdown}). Its dependencies (Jackson, HdrHistogram, SLF4J)
- * are relocated under {@code dev.argos.agent.shaded}, so the application's own versions of them
- * are untouched.
+ * one ERROR line and the application runs without it; a live page that cannot start (its port
+ * is taken) is one WARN line and Argos runs without the page. Started at most once per JVM; closed
+ * by a shutdown hook ({@code argos-agent-shutdown}), which closes the page too. Its dependencies
+ * (Jackson, HdrHistogram, SLF4J) are relocated under {@code dev.argos.agent.shaded}, so the
+ * application's own versions of them are untouched.
  */
 public final class ArgosAgent {
   private static final AtomicBoolean STARTED = new AtomicBoolean();

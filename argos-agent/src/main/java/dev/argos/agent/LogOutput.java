@@ -17,8 +17,36 @@ final class LogOutput {
   private static volatile boolean stderrOnly;
   private static volatile boolean resolved;
   private static volatile @Nullable AppSlf4j app;
+  private static volatile @Nullable Thread starting;
 
   private LogOutput() {}
+
+  /**
+   * While the agent starts on {@code thread} (null: no longer), lines logged on that thread before
+   * the first line decided where lines go (the live page's "on URI" line) go to standard error
+   * like the start line, without deciding: the application's logging is never initialised by the
+   * agent's start, in parallel with its {@code main}.
+   */
+  static void startingOn(@Nullable Thread thread) {
+    starting = thread;
+  }
+
+  /** Whether the first line has decided where lines go (for tests). */
+  static boolean resolved() {
+    return resolved;
+  }
+
+  /** Tests only: undecided again, nothing starting. */
+  static synchronized void resetForTests() {
+    resolved = false;
+    app = null;
+    starting = null;
+    stderrOnly = false;
+  }
+
+  private static boolean deferred() {
+    return !resolved && Thread.currentThread() == starting;
+  }
 
   /** Called before Argos starts: {@code log=stderr} forces standard error. */
   static void stderrOnly(boolean only) {
@@ -43,6 +71,9 @@ final class LogOutput {
   }
 
   static boolean isEnabled(String logger, Level level) {
+    if (deferred()) {
+      return level.toInt() >= Level.INFO.toInt();
+    }
     AppSlf4j a = app();
     if (a != null) {
       return a.isEnabled(logger, level);
@@ -52,7 +83,7 @@ final class LogOutput {
 
   static void log(String logger, Level level, String text, @Nullable Throwable t) {
     String line = t == null ? text : text + " (" + Throwables.describe(t) + ")";
-    AppSlf4j a = app();
+    AppSlf4j a = deferred() ? null : app();
     if (a != null && a.log(logger, level, line)) {
       return;
     }

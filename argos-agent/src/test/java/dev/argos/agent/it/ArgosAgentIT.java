@@ -2,10 +2,18 @@ package dev.argos.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.argos.signals.ProblemRecord;
 import dev.argos.signals.ProblemRegistry;
 import java.io.File;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import jdk.jfr.consumer.RecordedEvent;
@@ -237,18 +247,144 @@ class ArgosAgentIT {
   }
 
   @Test
-  void aValidLivePortIsAcceptedAndSaidToNeedArgosLive() throws Exception {
+  void liveZeroServesTheLivePageOnAFreeLoopbackPortWithTheChildsFigures() throws Exception {
+    // the application carries slf4j-simple: the page's own start line must still not initialise
+    // it from the agent's start thread (it goes to standard error in the agent's format)
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    Collections.addAll(
+        cmd,
+        "-Xmx128m",
+        "-javaagent:" + AGENT_JAR + "=live=0",
+        "-cp",
+        classPath("argos.it.appLib", "argos.it.appSlf4j"),
+        AgentTestApp.class.getName(),
+        "attachable",
+        tmp.resolve("stop").toString());
+    Path out = tmp.resolve("live.out");
+    Path err = tmp.resolve("live.err");
+    Process p =
+        new ProcessBuilder(cmd)
+            .directory(tmp.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
+    URI page;
+    JsonNode snapshot;
+    HttpResponse<String> html;
+    try {
+      // port 0: the page's address is in the start line
+      Pattern live =
+          Pattern.compile("Argos started \\(.*; log=auto, live=(http://127\\.0\\.0\\.1:\\d+/);");
+      page =
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () -> {
+                    Matcher m = live.matcher(Files.readString(err, StandardCharsets.UTF_8));
+                    return m.find() ? URI.create(m.group(1)) : null;
+                  },
+                  u -> u != null);
+      assertThat(page.getPort()).isPositive();
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpRequest get =
+          HttpRequest.newBuilder(page.resolve("/api/snapshot"))
+              .timeout(Duration.ofSeconds(10))
+              .build();
+      ObjectMapper json = new ObjectMapper();
+      // Argos measures its first figures on its sampler thread, after its start
+      snapshot =
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () -> {
+                    HttpResponse<String> r = http.send(get, HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                    assertThat(r.headers().firstValue("Content-Type").orElse(""))
+                        .startsWith("application/json");
+                    return json.readTree(r.body());
+                  },
+                  s ->
+                      s.path("figures").has("lag.jvm.p99Ms")
+                          && s.path("figures").has("heap.maxBytes"));
+      html =
+          http.send(
+              HttpRequest.newBuilder(page).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      Files.createFile(tmp.resolve("stop"));
+      assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
     Run r =
-        run(
-            List.of("-Xmx128m", "-javaagent:" + AGENT_JAR + "=live=0,log=stderr"),
-            classPath("argos.it.appLib"),
-            "hello");
+        new Run(
+            p.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
     assertThat(r.exit()).as(r.all()).isZero();
-    assertThat(r.out()).as(r.all()).contains("APP DONE hello found=true");
+    assertThat(r.out()).as(r.all()).contains("APP DONE attachable found=true");
+    assertOwnJackson(r);
+    // the figures are the child's own: its heap limit is the -Xmx it was given
+    JsonNode figures = snapshot.get("figures");
+    assertThat(figures.get("heap.maxBytes").asLong())
+        .as("%s\n%s", snapshot, r.all())
+        .isPositive()
+        .isLessThanOrEqualTo(128L << 20);
+    assertThat(figures.get("lag.jvm.p99Ms").isNumber()).as("%s", snapshot).isTrue();
+    assertThat(snapshot.get("page").get("maxClients").asInt()).isEqualTo(8);
+    assertThat(snapshot.get("signals").isArray()).isTrue();
+    assertThat(html.statusCode()).isEqualTo(200);
+    assertThat(html.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
     assertThat(r.err())
         .as(r.all())
-        .contains("INFO dev.argos.agent - option live=0 accepted but the live page needs")
-        .contains("Argos started (JVM stalls over 50 ms, heap, GC, threads, file handles; log=stderr");
+        .contains("[argos-agent] INFO dev.argos.live.LivePage - Argos live page on " + page)
+        .doesNotContain("the live page could not start")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void aTakenLivePortIsOneWarnLineAndTheAppAndArgosGoOn() throws Exception {
+    Path registry = tmp.resolve("taken.jsonl");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Run r =
+          run(
+              List.of(
+                  "-Xmx128m",
+                  "-javaagent:" + AGENT_JAR + "=live=" + port + ",registry=" + registry),
+              classPath("argos.it.appLib"),
+              "hello");
+      assertThat(r.exit()).as(r.all()).isZero();
+      assertThat(r.out()).as(r.all()).contains("APP DONE hello found=true");
+      assertOwnJackson(r);
+      // every WARN line but a real signal's (a stall of this shared machine may be one)
+      List<String> warnings =
+          r.err()
+              .lines()
+              .filter(l -> l.contains(" WARN ") && !l.contains(" dev.argos.signals - Signal["))
+              .toList();
+      assertThat(warnings)
+          .as(r.all())
+          .singleElement()
+          .asString()
+          .contains(
+              "[argos-agent] WARN dev.argos.agent - live="
+                  + port
+                  + ": the live page could not start (java.io.UncheckedIOException: cannot bind"
+                  + " the live page to 127.0.0.1:"
+                  + port)
+          .contains("java.net.BindException")
+          .endsWith("); Argos runs without it");
+      // Argos started with the rest (the registry) and without the page
+      assertThat(r.err())
+          .as(r.all())
+          .contains("INFO dev.argos.agent - Argos started (JVM stalls over 50 ms")
+          .contains("log=auto, registry=" + registry + ";")
+          .doesNotContain("live=http")
+          .doesNotContain("Argos live page on")
+          .doesNotContain("\tat ");
+      assertThat(registry).exists();
+    }
   }
 
   @Test
@@ -324,6 +460,7 @@ class ArgosAgentIT {
   @Test
   void theJarIsSelfContainedWithEveryDependencyRelocatedAndBothEntryPoints() throws Exception {
     List<String> foreign = new ArrayList<>();
+    List<String> unrelocated = new ArrayList<>();
     try (JarFile jar = new JarFile(AGENT_JAR.toFile())) {
       Manifest mf = jar.getManifest();
       assertThat(mf.getMainAttributes().getValue("Premain-Class"))
@@ -334,7 +471,23 @@ class ArgosAgentIT {
         if (e.getName().endsWith(".class") && !e.getName().startsWith("dev/argos/")) {
           foreign.add(e.getName());
         }
+        // Argos's own classes (the live page's Json too) refer to the relocated names only
+        if (e.getName().endsWith(".class") && !e.getName().startsWith("dev/argos/agent/shaded/")) {
+          String constants;
+          try (var in = jar.getInputStream(e)) {
+            constants = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+          }
+          for (String pkg : List.of("com/fasterxml/", "org/HdrHistogram/", "org/slf4j/")) {
+            if (constants.contains(pkg)) {
+              unrelocated.add(e.getName() + " -> " + pkg);
+            }
+          }
+        }
       }
+      // argos-live, for live=PORT: its classes and its page
+      assertThat(jar.getEntry("dev/argos/live/LivePage.class")).isNotNull();
+      assertThat(jar.getEntry("dev/argos/live/Json.class")).isNotNull();
+      assertThat(jar.getEntry("dev/argos/live/page.html")).isNotNull();
       assertThat(jar.getEntry("dev/argos/agent/shaded/jackson/databind/ObjectMapper.class"))
           .isNotNull();
       assertThat(jar.getEntry("dev/argos/agent/shaded/hdrhistogram/Histogram.class")).isNotNull();
@@ -346,5 +499,6 @@ class ArgosAgentIT {
       assertThat(jar.getEntry("META-INF/services/org.slf4j.spi.SLF4JServiceProvider")).isNull();
     }
     assertThat(foreign).as("classes outside dev/argos/").isEmpty();
+    assertThat(unrelocated).as("references to a dependency's own (unrelocated) name").isEmpty();
   }
 }
