@@ -29,7 +29,7 @@ class ReportBrowserTest {
 
   @BeforeAll
   void open() throws Exception {
-    Assumptions.assumeFalse(Boolean.getBoolean("argos.browser.skip"), "-Dargos.browser.skip");
+    Assumptions.assumeFalse(Boolean.getBoolean("argos.skipBrowser"), "-Dargos.skipBrowser");
     registry = dir.resolve("problems.jsonl");
     Registries.known(registry);
     html = dir.resolve("report.html");

@@ -25,7 +25,7 @@ class ReportScaleTest {
 
   @Test
   void aHundredThousandLinesStayUsable() throws Exception {
-    Assumptions.assumeFalse(Boolean.getBoolean("argos.browser.skip"), "-Dargos.browser.skip");
+    Assumptions.assumeFalse(Boolean.getBoolean("argos.skipBrowser"), "-Dargos.skipBrowser");
     Path registry = Synthetic.write(dir.resolve("problems.jsonl"), LINES, 7, 42);
     long registryBytes = Files.size(registry);
     Path html = dir.resolve("report.html");
