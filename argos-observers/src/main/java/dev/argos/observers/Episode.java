@@ -36,6 +36,38 @@ import org.jspecify.annotations.Nullable;
 final class Episode {
   private static final AtomicLong IDS = new AtomicLong();
 
+  /** A running episode of repeated occurrences signals again when its count reaches twice the last signalled, from this. */
+  static final int COUNT_STEP = 4;
+  /** ... or when one occurrence is at least this multiple of the largest signalled. */
+  static final int SIZE_FACTOR = 2;
+  /** {@link #repeatSignal}: the episode's first signal (no {@code escalation}). */
+  static final String FIRST = "";
+
+  /**
+   * The rule of detectors that group repeated occurrences (JVM stalls, executor stalls, pinned
+   * virtual threads), after {@link #hold} returned {@code step} for one more occurrence: null
+   * when it is only counted; {@link #FIRST} for the episode's first signal; else why it
+   * escalates: {@code "severity"} (hold said so), {@code "count"} ({@code count} reached twice
+   * {@code signalledCount}, from {@link #COUNT_STEP}), {@code "size"} (with {@code bySize}: the
+   * occurrence is at least {@link #SIZE_FACTOR} times the largest signalled).
+   */
+  static @Nullable String repeatSignal(
+      Step step, long count, long signalledCount, boolean bySize, long size, long signalledMax) {
+    if (step == Step.FIRED) {
+      return FIRST;
+    }
+    if (step == Step.ESCALATED) {
+      return "severity";
+    }
+    if (count >= COUNT_STEP && count >= 2 * signalledCount) {
+      return "count";
+    }
+    if (bySize && size >= SIZE_FACTOR * signalledMax) {
+      return "size";
+    }
+    return null;
+  }
+
   /** What {@link #judge} asks the detector to emit. */
   enum Step {
     /** Nothing to signal. */

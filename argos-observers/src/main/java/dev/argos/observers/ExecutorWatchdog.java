@@ -629,7 +629,6 @@ final class ExecutorWatchdog implements FineSampler {
         // starts above the threshold, escalates at CRITICAL_FACTOR x; from the probe's submission
         Severity level = own >= JvmStallSampler.CRITICAL_FACTOR * thresholdNanos
             ? Severity.CRITICAL : Severity.WARNING;
-        String escalation = null;
         boolean newStall = !stalling;
         if (newStall) {
           if (!episode.active()) {
@@ -642,14 +641,10 @@ final class ExecutorWatchdog implements FineSampler {
           epCount++;
         }
         Episode.Step step = episode.hold(level, age / 1e6, probe.submittedNanos, now);
-        if (step == Episode.Step.FIRED) {
-          escalation = "";
-        } else if (step == Episode.Step.ESCALATED) {
-          escalation = "severity";
-        } else if (newStall && epCount >= JvmStallSampler.COUNT_STEP
-            && epCount >= 2 * epSignalledCount) {
-          escalation = "count";
-        }
+        // the count rule judges a stall once, as it starts; no size rule: stalls are signalled
+        // while they grow (see the design notes)
+        String escalation = Episode.repeatSignal(
+            step, newStall ? epCount : epSignalledCount, epSignalledCount, false, 0, 0);
         if (escalation != null) {
           epSignalledCount = epCount;
           stalled(now, age, episode.severity(), escalation.isEmpty() ? null : escalation);

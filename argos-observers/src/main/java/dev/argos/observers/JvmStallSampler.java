@@ -67,8 +67,8 @@ import org.jspecify.annotations.Nullable;
  * reported opens it: one WARNING (CRITICAL at CRITICAL_FACTOR x threshold) with that stall's own
  * figures and the episode's so far (count, maxLagMs, lostMs). A later stall in it is signalled
  * only when the episode escalates: its severity rises, its count reaches twice the count of its
- * last signal (and at least COUNT_STEP: at 4, 8, 16, ... stalls), or a stall is at least
- * SIZE_FACTOR x the largest signalled so far; any other stall only counts (and shows in the
+ * last signal (and at least Episode.COUNT_STEP: at 4, 8, 16, ... stalls), or a stall is at least
+ * Episode.SIZE_FACTOR x the largest signalled so far; any other stall only counts (and shows in the
  * snapshot figures). The episode resolves once the JVM has run for the quiet time (QUIET_NANOS,
  * 10 s; shorter in tests via quietNanos(long)) since its last stall, known stops not counted as
  * calm, with no stall waiting for its GC notification and no GC pause above the threshold
@@ -90,10 +90,6 @@ final class JvmStallSampler implements FineSampler {
    * busy service come every few seconds, so a shorter calm would split them into an episode each.
    */
   static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** A running episode signals again when its count reaches twice the last signalled, from 4. */
-  static final int COUNT_STEP = 4;
-  /** ... or when a stall is at least this multiple of the largest signalled in the episode. */
-  static final int SIZE_FACTOR = 2;
 
   private static final long HIGHEST_US = TimeUnit.HOURS.toMicros(1);
   /** Stalls that may wait for their GC notifications at once (back-to-back collections). */
@@ -582,18 +578,12 @@ final class JvmStallSampler implements FineSampler {
     epLostNanos += lagNanos;
     epGcPauseMs += gcPauseMs;
     epLastEnd = epLastEnd == Long.MIN_VALUE ? endNanos : Math.max(epLastEnd, endNanos);
-    String escalation = null;
-    if (step == Episode.Step.ESCALATED) {
-      escalation = "severity";
-    } else if (step == Episode.Step.NONE) {
-      if (epCount >= COUNT_STEP && epCount >= 2 * epSignalledCount) {
-        escalation = "count";
-      } else if (lagNanos >= SIZE_FACTOR * epSignalledMaxNanos) {
-        escalation = "size";
-      } else {
-        return; // one more stall of the running episode: counted, not signalled
-      }
+    String why =
+        Episode.repeatSignal(step, epCount, epSignalledCount, true, lagNanos, epSignalledMaxNanos);
+    if (why == null) {
+      return; // one more stall of the running episode: counted, not signalled
     }
+    String escalation = why.equals(Episode.FIRST) ? null : why;
     epSignalledCount = epCount;
     epSignalledMaxNanos = Math.max(epSignalledMaxNanos, lagNanos);
     String what =

@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * threshold) with that pinning's figures (durationMs, thread, carrier, stack, blockingOperation,
  * pinnedReason) and the episode's so far (count, maxDurationMs, pinnedMs). Later pinnings of a
  * running episode are signalled only when it escalates: severity ("severity"), the count reaches
- * twice that of its last signal, from COUNT_STEP ("count": 4, 8, 16, ...), or a pinning at least
- * SIZE_FACTOR x the longest signalled ("size"). Others only count. After QUIET_NANOS with no
+ * twice that of its last signal, from Episode.COUNT_STEP ("count": 4, 8, 16, ...), or a pinning at least
+ * Episode.SIZE_FACTOR x the longest signalled ("size"). Others only count. After QUIET_NANOS with no
  * pinning on that key the episode resolves: INFO, count, maxDurationMs, pinnedMs, durationMs
  * from the first pinning's start to the last one's end. The flood guard of the bus protects it
  * further; a process pinning all the time gives O(log n) signals per carrier.
@@ -55,10 +55,6 @@ final class PinnedEpisodes {
   static final int CRITICAL_FACTOR = 10;
   /** An episode resolves after this long without a pinning on its key. */
   static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** A running episode signals again when its count reaches twice the last signalled, from 4. */
-  static final int COUNT_STEP = 4;
-  /** ... or when a pinning is at least this multiple of the longest signalled. */
-  static final int SIZE_FACTOR = 2;
   /** Episodes running at once at most (the default scheduler's maxPoolSize). */
   static final int MAX_KEYS = 256;
   /** Frames of a stack kept at most (then a "... n more" line). */
@@ -223,18 +219,11 @@ final class PinnedEpisodes {
       count++;
       pinnedNanos += d;
       lastEnd = lastEnd == Long.MIN_VALUE ? p.endNanos() : Math.max(lastEnd, p.endNanos());
-      String escalation = null;
-      if (step == Episode.Step.ESCALATED) {
-        escalation = "severity";
-      } else if (step == Episode.Step.NONE) {
-        if (count >= COUNT_STEP && count >= 2 * signalledCount) {
-          escalation = "count";
-        } else if (d >= SIZE_FACTOR * signalledMaxNanos) {
-          escalation = "size";
-        } else {
-          return; // one more pinning of the running episode: counted, not signalled
-        }
+      String why = Episode.repeatSignal(step, count, signalledCount, true, d, signalledMaxNanos);
+      if (why == null) {
+        return; // one more pinning of the running episode: counted, not signalled
       }
+      String escalation = why.equals(Episode.FIRST) ? null : why;
       signalledCount = count;
       signalledMaxNanos = Math.max(signalledMaxNanos, d);
       String thread = SafeText.neutralise(p.thread(), MAX_NAME);
