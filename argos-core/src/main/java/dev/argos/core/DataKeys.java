@@ -202,4 +202,35 @@ public final class DataKeys {
 
   /** How long a probe has waited to be handed to its executor, in milliseconds. */
   public static final String WAITED_MS = "waitedMs";
+
+  // ---- forensics (issue 13 §1, forensics-incidents): incidents on argos:incident ----
+
+  /** The value of {@link #STATE} while an incident is open (it ends with {@link #STATE_RESOLVED}). */
+  public static final String STATE_OPEN = "open";
+  /** On an incident: the named origin, a map of {@link #KIND}, {@link #NAME} and {@link #TYPE}. */
+  public static final String ORIGIN = "origin";
+  /** In an origin, chain entry or alternative: the key, thread, lock owner or collector named. */
+  public static final String NAME = "name";
+  /** In an origin or chain entry: the signal type it came from (or the evidence kind). */
+  public static final String TYPE = "type";
+  /** On an incident: how likely the origin is, in [0, 1] (its share of the evidence's weight). */
+  public static final String CONFIDENCE = "confidence";
+  /** On an incident: one sentence saying which evidence made the origin likely, with weights. */
+  public static final String WHY = "why";
+  /** On an incident: the causal chain, a list of maps in causal order. */
+  public static final String CHAIN = "chain";
+  /** In a chain entry: the signal's key, or the origin's name. */
+  public static final String KEY = "key";
+  /** In a chain entry: when it began (ISO-8601). */
+  public static final String AT = "at";
+  /** In a chain entry: {@code "origin"}, {@code "propagation"} or {@code "symptom"}. */
+  public static final String ROLE = "role";
+  /** In a chain entry of a lock owner: the lock it holds ({@code ThreadInfo.getLockName()}). */
+  public static final String LOCK = "lock";
+  /** On an incident: up to 2 other origins, maps of kind, name, type and confidence. */
+  public static final String ALTERNATIVES = "alternatives";
+  /** On an incident: the path of its evidence bundle directory, when one was captured. */
+  public static final String EVIDENCE = "evidence";
+  /** On an incident: why no evidence bundle was captured (cooldown, disk budget, disabled...). */
+  public static final String EVIDENCE_SKIPPED = "evidenceSkipped";
 }

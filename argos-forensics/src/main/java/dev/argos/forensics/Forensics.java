@@ -1,0 +1,235 @@
+package dev.argos.forensics;
+
+import dev.argos.core.Agent;
+import dev.argos.core.Clock;
+import dev.argos.core.Signal;
+import dev.argos.core.Subscription;
+import dev.argos.core.internal.Throwables;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/*
+ * Design notes.
+ *
+ * Threads. The agent delivers argos:signal to our listener on its pool; the listener only offers
+ * the signal to a bounded inbox (INBOX, overflow dropped and counted) and unparks the
+ * argos-forensics daemon thread. That thread does everything else: the Correlator (grouping,
+ * scoring, publishing), the evidence passes of ThreadEvidence (per-thread CPU and allocation,
+ * locks, cgroup; only while an incident is open), and asking for evidence capture, whose answer
+ * comes back through the inbox. With no incident open it parks with no deadline: no periodic
+ * wake-up. Correlation therefore never runs on the sampler thread or on a listener's thread.
+ *
+ * With a clock that does not move by itself (a ManualClock), no thread is started; tests drive
+ * one round at a time through step().
+ */
+/**
+ * Incidents: the agent's episodes grouped into incidents with a named origin, published on
+ * {@value Agent#TOPIC_INCIDENT} (see {@code docs/forensics.md}).
+ *
+ * <pre>{@code
+ * Forensics forensics = Forensics.attach(agent, ForensicsConfig.builder()
+ *         .evidenceDir(Path.of("argos-evidence"))
+ *         .build());
+ * agent.on(Agent.TOPIC_INCIDENT, incident -> log.error("{}", incident.message()));
+ * }</pre>
+ *
+ * <p>An incident is a {@link Signal} of type {@value Signal#TYPE_INCIDENT}, key = its id ({@code
+ * inc-<yyyyMMdd-HHmmss>-<6 hex>}), severity = the highest of its episodes, message = its chain in
+ * one sentence, and data {@code state} ({@code "open"}, later {@code "resolved"}), {@code origin}
+ * ({@code kind}, {@code name}, {@code type}), {@code confidence} (0..1), {@code why}, {@code
+ * chain}, {@code alternatives}, and {@code evidence} or {@code evidenceSkipped}. It is published
+ * within {@link ForensicsConfig#openWithin()} (at most 2 s) of its first WARNING or CRITICAL
+ * signal, again when it grows, escalates or changes origin (at most once a second), and once more
+ * when all its episodes have ended.
+ *
+ * <p>Guarantees: nothing runs on the agent's sampler thread or a listener's thread; with no
+ * incident open the {@code argos-forensics} thread is parked without wake-ups and reads nothing;
+ * per-thread CPU and allocation are read only while an incident is open, at most {@link
+ * ForensicsConfig#maxThreadReads()} threads per pass and one pass per {@link
+ * ForensicsConfig#evidenceInterval()}. No exception reaches the application. {@link #close()} is
+ * idempotent, prompt (about 500 ms at most) and leaves no thread; the agent closes it too.
+ */
+public final class Forensics implements AutoCloseable {
+  /** Most signals waiting for the forensics thread; more are dropped and counted. */
+  static final int INBOX = 1024;
+  /** The thread's name. */
+  static final String THREAD_NAME = "argos-forensics";
+  private static final long JOIN_MILLIS = 500;
+  private static final Logger log = LoggerFactory.getLogger(Forensics.class);
+
+  private record Answer(String incidentId, @Nullable String path, @Nullable String skipped) {}
+
+  private final Agent agent;
+  private final Clock clock;
+  private final Correlator correlator;
+  private final ThreadEvidence evidence;
+  private final ArrayBlockingQueue<Object> inbox = new ArrayBlockingQueue<>(INBOX);
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final @Nullable Thread thread;
+  private final Subscription signals;
+  private final Subscription closer;
+  private boolean sampling;
+  private boolean faultLogged;
+
+  private Forensics(Agent agent, ForensicsConfig config) {
+    this.agent = agent;
+    this.clock = config.clock();
+    Correlator.Capturer capturer = config.capturer();
+    if (capturer == null) {
+      capturer = Correlator.Capturer.disabled();
+    }
+    this.correlator = new Correlator(
+        clock,
+        new Correlator.Settings(
+            config.openWithin().toNanos(),
+            config.joinWithin().toNanos(),
+            config.evidenceInterval().toNanos(),
+            config.captureAt(),
+            config.recentSignals()),
+        this::publish,
+        capturer);
+    this.correlator.captureAnswersTo((id, path, skipped) -> offer(new Answer(id, path, skipped)));
+    this.evidence = new ThreadEvidence(config.maxThreadReads(), new CgroupCpu(config.cpuStatFile()));
+    if (clock.movesByItself()) {
+      Thread t = new Thread(this::run, THREAD_NAME);
+      t.setDaemon(true);
+      this.thread = t;
+    } else {
+      this.thread = null;
+    }
+    this.signals = agent.on(Agent.TOPIC_SIGNAL, this::offer);
+    this.closer = agent.closeWith(this);
+    if (thread != null) {
+      thread.start();
+    }
+  }
+
+  /**
+   * Attaches forensics to {@code agent}: from now on its signals are correlated into incidents on
+   * {@value Agent#TOPIC_INCIDENT}. Closed with the agent, or by {@link #close()}.
+   *
+   * @throws IllegalStateException if the agent is closed
+   */
+  public static Forensics attach(Agent agent, ForensicsConfig config) {
+    Objects.requireNonNull(agent, "agent");
+    Objects.requireNonNull(config, "config");
+    return new Forensics(agent, config);
+  }
+
+  private void offer(Object item) {
+    if (closed.get()) {
+      return;
+    }
+    if (!inbox.offer(item)) {
+      dropped.incrementAndGet();
+    }
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  /** Signals dropped because the forensics thread was behind (its inbox full). */
+  long droppedSignals() {
+    return dropped.get();
+  }
+
+  /** Per-thread figures read so far (for tests: none while nothing is open). */
+  long threadReads() {
+    return evidence.reads();
+  }
+
+  private void publish(Signal incident) {
+    try {
+      agent.publish(incident);
+    } catch (RuntimeException e) {
+      log.debug("argos: publishing an incident failed", e);
+    }
+  }
+
+  private void run() {
+    while (!closed.get()) {
+      long next = step();
+      if (closed.get()) {
+        break;
+      }
+      if (!inbox.isEmpty()) {
+        continue;
+      }
+      if (next == Long.MAX_VALUE) {
+        LockSupport.park(this);
+      } else {
+        long wait = next - clock.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(this, wait);
+        }
+      }
+    }
+  }
+
+  /** One round: takes in what arrived, runs an evidence pass when due, publishes what is due. */
+  long step() {
+    try {
+      for (int i = 0; i < INBOX; i++) {
+        Object item = inbox.poll();
+        if (item == null) {
+          break;
+        }
+        if (item instanceof Signal s) {
+          correlator.onSignal(s);
+        } else if (item instanceof Answer a) {
+          correlator.onCaptured(a.incidentId(), a.path(), a.skipped());
+        }
+      }
+      if (correlator.evidenceDue()) {
+        if (!sampling) {
+          evidence.reset();
+          sampling = true;
+        }
+        EvidencePass pass = evidence.pass(correlator.stalledThreads(), clock.nanoTime());
+        correlator.passMade();
+        correlator.onEvidence(pass);
+      }
+      long next = correlator.step();
+      if (!correlator.open() && sampling) {
+        sampling = false;
+        evidence.reset();
+      }
+      return next;
+    } catch (RuntimeException e) {
+      if (!faultLogged) {
+        faultLogged = true;
+        log.warn("argos: forensics failed a round and goes on: {}", Throwables.describe(e));
+      }
+      return clock.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    }
+  }
+
+  /** Stops correlating: idempotent, prompt, leaves no thread. Open incidents are not resolved. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    signals.close();
+    closer.close();
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(JOIN_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    inbox.clear();
+  }
+}
