@@ -209,6 +209,7 @@ final class Scorer {
           victim.root = false;
           if (victim.episode != null && (onset == null || victim.episode.onset.isBefore(onset))) {
             onset = victim.episode.onset;
+            c.type = victim.episode.type;
           }
         }
       }
