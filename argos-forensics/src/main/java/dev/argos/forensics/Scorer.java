@@ -192,7 +192,9 @@ final class Scorer {
         if (c.stack.isEmpty()) {
           c.stack = e.stack;
         }
-        c.add(W_VICTIM, false, "thread " + quote(t) + " of " + lagName(e) + " ran one task too long");
+        if (c.episode == null) {
+          c.add(W_VICTIM, false, "thread " + quote(t) + " of " + lagName(e) + " ran one task too long");
+        }
         c.episode = e;
       }
     }
@@ -224,7 +226,9 @@ final class Scorer {
     long allocTotal = ev.allocatedBytes;
     for (IncidentEvidence.ThreadAgg a : ev.threads.values()) {
       double cpu = a.maxCpuShare;
-      double allocShare = allocTotal >= MIN_ALLOCATED_BYTES ? (double) a.allocatedBytes / allocTotal : 0;
+      // allocation is evidence only when a collection is in the incident
+      double allocShare = gc != null && allocTotal >= MIN_ALLOCATED_BYTES
+          ? (double) a.allocatedBytes / allocTotal : 0;
       boolean hot = cpu >= WEAK_SCORE;
       boolean allocating = allocShare >= WEAK_SCORE;
       if (!hot && !allocating) {

@@ -106,7 +106,7 @@ final class ThreadEvidence {
     List<EvidencePass.LockWait> locks = List.of();
     EvidencePass.Throttle throttle = null;
     try {
-      long[] all = mx.getAllThreadIds();
+      long[] all = withoutSelf(mx.getAllThreadIds());
       long[] ids = pick(all);
       long[] cpuNow = cpuTimes(ids);
       long[] allocNow = allocated(ids);
@@ -151,6 +151,12 @@ final class ThreadEvidence {
     }
     throttle = cgroup.delta();
     return new EvidencePass(nowNanos, window, threads, allocated, locks, throttle);
+  }
+
+  /** The thread ids but the calling (forensics) thread's own: its reads are the measurement. */
+  private static long[] withoutSelf(long[] ids) {
+    long self = Thread.currentThread().getId();
+    return Arrays.stream(ids).filter(id -> id != self).toArray();
   }
 
   /** The ids to read: last pass's hottest first, then in turn from the cursor, maxReads at most. */
