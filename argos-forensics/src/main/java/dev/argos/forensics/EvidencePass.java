@@ -33,10 +33,13 @@ record EvidencePass(
    * @param id the thread's id
    * @param name its name
    * @param cpuShare CPU time over the window's wall time (1.0 = one core all the time)
+   * @param processShare its share of the CPU time all the threads read used in the window
    * @param allocatedBytes bytes it allocated in the window
    * @param stack its frames, innermost first, at most 32 (empty when not read)
    */
-  record ThreadUse(long id, String name, double cpuShare, long allocatedBytes, List<String> stack) {
+  record ThreadUse(
+      long id, String name, double cpuShare, double processShare, long allocatedBytes,
+      List<String> stack) {
     ThreadUse {
       stack = List.copyOf(stack);
     }

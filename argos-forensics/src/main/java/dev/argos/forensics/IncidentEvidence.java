@@ -23,6 +23,7 @@ final class IncidentEvidence {
     final String name;
     long id;
     double maxCpuShare;
+    double maxProcessShare;
     long allocatedBytes;
     List<String> stack = List.of();
 
@@ -80,6 +81,9 @@ final class IncidentEvidence {
       }
       a.id = u.id();
       a.maxCpuShare = Math.max(a.maxCpuShare, u.cpuShare());
+      if (u.cpuShare() >= Scorer.MIN_CORE_FOR_PROCESS_SHARE) {
+        a.maxProcessShare = Math.max(a.maxProcessShare, u.processShare());
+      }
       a.allocatedBytes += u.allocatedBytes();
       if (!u.stack().isEmpty()) {
         a.stack = u.stack();

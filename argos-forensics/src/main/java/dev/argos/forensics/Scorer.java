@@ -72,6 +72,12 @@ final class Scorer {
   static final double STRONG_SCORE = 0.7;
   static final double WEAK_SCORE = 0.3;
   static final double THROTTLE_SHARE = 0.1;
+  /**
+   * Least share of a core a thread must use for its share of the process's CPU to count (on a
+   * host whose cores others use too, several hogs get little of a core each but most of the
+   * process's CPU).
+   */
+  static final double MIN_CORE_FOR_PROCESS_SHARE = 0.1;
   /** Least allocation in the incident's windows before allocation shares count. */
   static final long MIN_ALLOCATED_BYTES = 8L << 20;
   static final int MAX_FRAMES = 32;
@@ -144,11 +150,12 @@ final class Scorer {
       c.episode = e;
       c.add(e.severity == Severity.CRITICAL ? W_CRITICAL : W_WARNING, true,
           (e.key != null ? "key " + quote(name) : "all traffic") + " burst " + e.severity);
+      // the first executor that lagged after the burst began (the JVM only when none did)
       EpisodeView led = null;
       for (EpisodeView lag : eps) {
-        if (Signal.TYPE_EVENT_LOOP_LAG.equals(lag.type) && !lag.onset.isBefore(e.onset)) {
+        if (Signal.TYPE_EVENT_LOOP_LAG.equals(lag.type) && !lag.onset.isBefore(e.onset)
+            && (led == null || ("jvm".equals(led.key) && !"jvm".equals(lag.key)))) {
           led = lag;
-          break;
         }
       }
       if (led != null) {
@@ -225,7 +232,7 @@ final class Scorer {
     }
     long allocTotal = ev.allocatedBytes;
     for (IncidentEvidence.ThreadAgg a : ev.threads.values()) {
-      double cpu = a.maxCpuShare;
+      double cpu = Math.max(a.maxCpuShare, a.maxProcessShare);
       // allocation is evidence only when a collection is in the incident
       double allocShare = gc != null && allocTotal >= MIN_ALLOCATED_BYTES
           ? (double) a.allocatedBytes / allocTotal : 0;
@@ -241,7 +248,9 @@ final class Scorer {
       }
       if (hot) {
         c.add(cpu > STRONG_SCORE ? W_STRONG : W_WEAK, false,
-            String.format(Locale.ROOT, "used %.2f of a core while the JVM or an executor was late", cpu));
+            String.format(Locale.ROOT,
+                "used %.2f of a core (%.0f%% of the process's CPU) while the JVM or an executor was late",
+                a.maxCpuShare, a.maxProcessShare * 100));
       }
       if (allocating) {
         double rate = ev.allocWindowNanos > 0 ? allocTotal / (ev.allocWindowNanos / 1e9) : 0;

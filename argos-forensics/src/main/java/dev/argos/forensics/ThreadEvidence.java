@@ -234,6 +234,10 @@ final class ThreadEvidence {
     if (chosen.isEmpty()) {
       return List.of();
     }
+    long totalCpu = 0;
+    for (long[] d : deltas) {
+      totalCpu += d[1];
+    }
     long[] ids = chosen.keySet().stream().mapToLong(Long::longValue).toArray();
     ThreadInfo[] infos = mx.getThreadInfo(ids, Scorer.MAX_FRAMES);
     List<EvidencePass.ThreadUse> out = new ArrayList<>();
@@ -246,7 +250,9 @@ final class ThreadEvidence {
       if (d == null) {
         continue;
       }
-      out.add(new EvidencePass.ThreadUse(ids[i], ti.getThreadName(), d[1] / 1e6, d[2], frames(ti)));
+      double processShare = totalCpu > 0 ? (double) d[1] / totalCpu : 0;
+      out.add(new EvidencePass.ThreadUse(
+          ids[i], ti.getThreadName(), d[1] / 1e6, processShare, d[2], frames(ti)));
     }
     return out;
   }

@@ -172,12 +172,30 @@ class CorrelatorTest {
     assertThat(origin(inc)).containsEntry("kind", "thread").containsEntry("name", "hog-1");
     // 2.0 / (2.0 + 0.8 + 1.0) = 0.53, capped at 0.40
     assertThat((double) inc.data().get(DataKeys.CONFIDENCE)).isEqualTo(0.40);
-    assertThat((String) inc.data().get(DataKeys.WHY)).contains("used 0.95 of a core")
+    assertThat((String) inc.data().get(DataKeys.WHY)).contains("used 0.95 of a core (0% of the process's CPU)")
         .contains("capped at 0.40");
     assertThat(step(inc, 0)).containsEntry("type", "thread").containsEntry("key", "hog-1")
         .containsEntry("role", "origin").containsEntry("stack", List.of("app.hog-1.spin(X.java:1)"));
     assertThat(step(inc, 1)).containsEntry("key", "jvm").containsEntry("role", "symptom");
     assertThat(alternativeNames(inc)).containsExactly("unknown", "hog-2");
+  }
+
+  @Test
+  void hogsGettingLittleOfASharedCoreButMostOfTheProcessAreStillNamed() {
+    Correlator c = correlator();
+    c.onSignal(sig.executorLag("ticker", "ticker-1", Severity.WARNING, "eventLoopLag-9", 30));
+    c.onEvidence(Signals.pass(clock.nanoTime(), 500 * MS, List.of(
+        Signals.thread(11, "hog-0", 0.22, 0.32, 0), Signals.thread(12, "hog-1", 0.21, 0.31, 0),
+        Signals.thread(13, "hog-2", 0.2, 0.30, 0),
+        // a thread with most of an idle process's CPU but hardly any CPU at all is no hog
+        Signals.thread(14, "idle", 0.05, 0.9, 0)), 0, List.of(), null));
+    c.passMade();
+    run(c, 1600);
+    Signal inc = published.get(0);
+    assertThat(origin(inc)).containsEntry("kind", "thread").containsEntry("name", "hog-0");
+    // each hog 0.8 (weak: 32 % of the process); the stalled ticker thread 0.5 is not ahead
+    assertThat(alternativeNames(inc)).containsExactly("unknown", "hog-1");
+    assertThat((String) inc.data().get(DataKeys.WHY)).contains("used 0.22 of a core (32% of the process's CPU)");
   }
 
   @Test

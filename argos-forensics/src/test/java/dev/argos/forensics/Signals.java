@@ -74,7 +74,12 @@ final class Signals {
   }
 
   static EvidencePass.ThreadUse thread(long id, String name, double cpu, long allocated) {
-    return new EvidencePass.ThreadUse(id, name, cpu, allocated, List.of("app." + name + ".spin(X.java:1)"));
+    return thread(id, name, cpu, 0, allocated);
+  }
+
+  static EvidencePass.ThreadUse thread(long id, String name, double cpu, double processShare, long allocated) {
+    return new EvidencePass.ThreadUse(
+        id, name, cpu, processShare, allocated, List.of("app." + name + ".spin(X.java:1)"));
   }
 
   static EvidencePass pass(long at, long window, List<EvidencePass.ThreadUse> threads, long allocated,
