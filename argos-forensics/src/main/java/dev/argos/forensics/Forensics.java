@@ -142,6 +142,11 @@ public final class Forensics implements AutoCloseable {
     return dropped.get();
   }
 
+  /** Whether an incident is open now (tests; forensics thread, or the test driving step()). */
+  boolean incidentOpen() {
+    return correlator.open();
+  }
+
   /** Per-thread figures read so far (for tests: none while nothing is open). */
   long threadReads() {
     return evidence.reads();
