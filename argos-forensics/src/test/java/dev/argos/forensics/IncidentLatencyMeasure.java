@@ -55,6 +55,47 @@ class IncidentLatencyMeasure {
     System.out.println(summary("long task (no structural evidence)", plain));
   }
 
+  /**
+   * What one evidence pass costs with many threads: 1 000 parked threads beside this JVM's own,
+   * {@code maxThreadReads} 256 (the default) and 10 000 (all of them), 200 passes each after 50
+   * to warm up (each setting twice: the first round warms the JIT; quote the second).
+   */
+  @Test
+  void evidencePassCost() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Thread> parked = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      Thread t = new Thread(() -> await(release), "parked-" + i);
+      t.setDaemon(true);
+      t.start();
+      parked.add(t);
+    }
+    try {
+      for (int maxReads : new int[] {256, 10_000, 256, 10_000}) {
+        ThreadEvidence ev = new ThreadEvidence(maxReads, new CgroupCpu(CgroupCpu.locate()));
+        List<Double> micros = new ArrayList<>();
+        long reads0 = ev.reads();
+        for (int i = 0; i < 250; i++) {
+          long t0 = System.nanoTime();
+          ev.pass(java.util.Set.of(), t0);
+          if (i >= 50) {
+            micros.add((System.nanoTime() - t0) / 1e3);
+          }
+        }
+        Collections.sort(micros);
+        System.out.printf(Locale.ROOT,
+            "evidence pass, %d threads, maxThreadReads %d: %.0f reads/pass, p50 %.0f us, p99 %.0f us%n",
+            Thread.activeCount(), maxReads, (ev.reads() - reads0) / 250.0, pct(micros, 0.5),
+            pct(micros, 0.99));
+      }
+    } finally {
+      release.countDown();
+      for (Thread t : parked) {
+        t.join(2000);
+      }
+    }
+  }
+
   /** One run on a fresh Argos, agent and forensics (a JVM stall episode of a run ends with it). */
   private static double once(int i, boolean withLock) throws InterruptedException {
     Argos argos = Argos.createArgos(ArgosConfig.builder()
