@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,6 +20,7 @@ final class CgroupCpu {
           "/sys/fs/cgroup/cpu/cpu.stat",
           "/sys/fs/cgroup/cpu,cpuacct/cpu.stat");
   private static final int MAX_LINES = 64;
+  private static final Pattern SPACES = Pattern.compile("\\s+");
 
   private final @Nullable Path file;
   private long lastNanos = -1;
@@ -74,7 +76,7 @@ final class CgroupCpu {
       long periods = -1;
       List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
       for (String line : lines.subList(0, Math.min(lines.size(), MAX_LINES))) {
-        String[] parts = line.trim().split("\\s+");
+        String[] parts = SPACES.split(line.trim());
         if (parts.length != 2) {
           continue;
         }

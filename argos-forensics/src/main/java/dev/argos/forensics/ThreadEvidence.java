@@ -104,7 +104,6 @@ final class ThreadEvidence {
     List<EvidencePass.ThreadUse> threads = List.of();
     long allocated = 0;
     List<EvidencePass.LockWait> locks = List.of();
-    EvidencePass.Throttle throttle = null;
     try {
       long[] all = withoutSelf(mx.getAllThreadIds());
       long[] ids = pick(all);
@@ -149,7 +148,7 @@ final class ThreadEvidence {
       }
       // leave out what could not be read
     }
-    throttle = cgroup.delta();
+    EvidencePass.Throttle throttle = cgroup.delta();
     return new EvidencePass(nowNanos, window, threads, allocated, locks, throttle);
   }
 
