@@ -63,6 +63,8 @@ public final class IncidentDemo {
       // 1. Forensics on the agent: incidents on argos:incident, bundles under evidenceDir.
       Forensics.attach(agent, ForensicsConfig.builder().evidenceDir(evidenceDir).build());
       agent.on(Agent.TOPIC_INCIDENT, incidents::add);
+      agent.on(Agent.TOPIC_SIGNAL, s -> out.accept("  signal: " + s.type() + " " + s.severity()
+          + " " + s.key() + ": " + SafeText.neutralise(s.message(), 160)));
       argos.watch("orders-loop", orders);
       out.accept("orders-loop runs its tasks; Argos watches it (lag threshold 50 ms)");
       for (int i = 0; i < 20; i++) {
@@ -89,10 +91,10 @@ public final class IncidentDemo {
           : "evidence not captured: " + withBundle.data().get(DataKeys.EVIDENCE_SKIPPED));
       // 4. The report job lets go; the loop runs again; the incident resolves once all its
       //    episodes ended (a JVM-wide stall episode that joined it ends after 10 s of calm).
-      Signal resolved = next(incidents, all, Signal::isResolved, 25);
+      Signal resolved = next(incidents, all, Signal::isResolved, 12);
       out.accept(resolved != null
           ? "INCIDENT " + resolved.key() + " resolved: " + SafeText.neutralise(resolved.message(), 300)
-          : "INCIDENT " + open.key() + " still open after 25 s: an episode in it has not ended");
+          : "INCIDENT " + open.key() + " still open after 12 s: an episode in it has not ended (a JVM stall episode needs 10 s without a stall)");
     } finally {
       report.interrupt();
       orders.shutdownNow();

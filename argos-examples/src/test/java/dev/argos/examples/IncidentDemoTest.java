@@ -27,7 +27,7 @@ class IncidentDemoTest {
     if (!last.isResolved()) {
       // only a JVM-wide stall episode (the loaded host) may keep it open: it ends after 10 s calm
       assertThat(last.data().get(DataKeys.CHAIN).toString()).contains("key=jvm");
-      assertThat(lines).anySatisfy(l -> assertThat(l).contains("still open after 25 s"));
+      assertThat(lines).anySatisfy(l -> assertThat(l).contains("still open after 12 s"));
     } else {
       assertThat(lines).anySatisfy(l -> assertThat(l).contains(first.key() + " resolved"));
     }
