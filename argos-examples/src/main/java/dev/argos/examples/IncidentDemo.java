@@ -94,7 +94,8 @@ public final class IncidentDemo {
       Signal resolved = next(incidents, all, Signal::isResolved, 12);
       out.accept(resolved != null
           ? "INCIDENT " + resolved.key() + " resolved: " + SafeText.neutralise(resolved.message(), 300)
-          : "INCIDENT " + open.key() + " still open after 12 s: an episode in it has not ended (a JVM stall episode needs 10 s without a stall)");
+          : "INCIDENT " + open.key() + " still open after 12 s: an episode in it has not ended"
+              + " (a JVM stall episode needs 10 s without a stall)");
     } finally {
       report.interrupt();
       orders.shutdownNow();

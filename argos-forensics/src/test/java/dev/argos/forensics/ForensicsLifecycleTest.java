@@ -64,6 +64,47 @@ class ForensicsLifecycleTest {
   }
 
   @Test
+  void aCaptureAnsweredOnAnotherThreadReachesTheIncidentsNextUpdate() throws InterruptedException {
+    ManualClock clock = Clock.manual();
+    List<Signal> incidents = new CopyOnWriteArrayList<>();
+    List<Thread> answerers = new CopyOnWriteArrayList<>();
+    List<String> askedOn = new CopyOnWriteArrayList<>();
+    try (Agent agent = Agent.createAgent(AgentConfig.builder().build())) {
+      agent.on(Agent.TOPIC_INCIDENT, incidents::add);
+      Forensics f = Forensics.attach(agent, ForensicsConfig.builder().clock(clock)
+          .capturer((id, incident, recent, threads, done) -> {
+            askedOn.add(Thread.currentThread().getName() + " " + id + " " + incident.get(DataKeys.STATE)
+                + " " + recent.size());
+            Thread t = new Thread(() -> done.accept("/evidence/" + id, null), "fake-evidence");
+            answerers.add(t);
+            t.start();
+          }).build());
+      agent.publish(Signal.builder(Signal.TYPE_EVENT_LOOP_LAG).severity(Severity.CRITICAL)
+          .timestamp(clock.instant()).key("loop").message("lag")
+          .data(DataKeys.LAG_MS, 600.0).data(DataKeys.EPISODE, "eventLoopLag-1").build());
+      await().atMost(Duration.ofSeconds(5)).until(() -> {
+        f.step();
+        return f.incidentOpen();
+      });
+      clock.advanceMillis(1500);
+      f.step();
+      await().atMost(Duration.ofSeconds(5)).until(() -> incidents.size() == 1);
+      String id = incidents.get(0).key();
+      assertThat(askedOn).singleElement().asString().endsWith(" " + id + " open 1");
+      for (Thread t : answerers) {
+        t.join(2000);
+      }
+      clock.advanceMillis(1000);
+      await().atMost(Duration.ofSeconds(5)).until(() -> {
+        f.step();
+        return incidents.size() == 2;
+      });
+      assertThat(incidents.get(1).key()).isEqualTo(id);
+      assertThat(incidents.get(1).data()).containsEntry(DataKeys.EVIDENCE, "/evidence/" + id);
+    }
+  }
+
+  @Test
   void anEvidencePassReadsAtMostMaxThreadReadsThreadsAndOnlyWhileAnIncidentIsOpen()
       throws InterruptedException {
     ManualClock clock = Clock.manual();
