@@ -223,7 +223,7 @@ final class Scorer {
         }
       }
       c.onset = onset != null ? onset : start;
-      c.add(W_LOCK_OWNER, true, "holds " + l.lock + " that stalled thread "
+      c.add(W_LOCK_OWNER, true, "holds " + SafeText.neutralise(l.lock, 120) + " that stalled thread "
           + quote(l.victims.iterator().next()) + " waits on (ThreadInfo lock owner)");
       if (l.victims.size() > 1) {
         c.add(W_LOCK_EXTRA_VICTIM * (l.victims.size() - 1), true,
