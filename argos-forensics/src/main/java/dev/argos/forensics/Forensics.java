@@ -2,6 +2,8 @@ package dev.argos.forensics;
 
 import dev.argos.core.Agent;
 import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
+import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.Subscription;
 import dev.argos.core.internal.Throwables;
@@ -78,6 +80,7 @@ public final class Forensics implements AutoCloseable {
   private final Subscription closer;
   private boolean sampling;
   private boolean faultLogged;
+  private long droppedReported;
 
   private Forensics(Agent agent, ForensicsConfig config) {
     this.agent = agent;
@@ -137,6 +140,11 @@ public final class Forensics implements AutoCloseable {
     }
   }
 
+  /** Items waiting in the inbox (tests). */
+  int inboxSize() {
+    return inbox.size();
+  }
+
   /** Signals dropped because the forensics thread was behind (its inbox full). */
   long droppedSignals() {
     return dropped.get();
@@ -183,6 +191,7 @@ public final class Forensics implements AutoCloseable {
   /** One round: takes in what arrived, runs an evidence pass when due, publishes what is due. */
   long step() {
     try {
+      reportDropped();
       for (int i = 0; i < INBOX; i++) {
         Object item = inbox.poll();
         if (item == null) {
@@ -215,6 +224,23 @@ public final class Forensics implements AutoCloseable {
         log.warn("argos: forensics failed a round and goes on: {}", Throwables.describe(e));
       }
       return clock.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    }
+  }
+
+  /** Says on {@value Agent#TOPIC_ERROR} that signals were dropped (the agent rate-limits it). */
+  private void reportDropped() {
+    long d = dropped.get();
+    if (d > droppedReported) {
+      droppedReported = d;
+      agent.publish(Signal.builder(Signal.TYPE_ERROR)
+          .severity(Severity.WARNING)
+          .timestamp(clock.instant())
+          .source("argos")
+          .key("forensics")
+          .message("argos-forensics is behind: " + d + " signals dropped so far (inbox of " + INBOX + ")")
+          .data(DataKeys.KIND, "forensicsDropped")
+          .data(DataKeys.DROPPED_TOTAL, d)
+          .build());
     }
   }
 

@@ -50,6 +50,33 @@ class ForensicsLifecycleTest {
   }
 
   @Test
+  void signalsDroppedWhileItIsBehindAreReportedOnArgosError() {
+    ManualClock clock = Clock.manual();
+    List<Signal> errors = new CopyOnWriteArrayList<>();
+    try (Agent agent = Agent.createAgent(AgentConfig.builder().build())) {
+      agent.on(Agent.TOPIC_ERROR, errors::add);
+      // a manual clock: nothing drains the inbox until step(), so it fills up
+      Forensics f = Forensics.attach(agent, ForensicsConfig.builder().clock(clock).build());
+      int sent = 0;
+      for (int chunk = 0; chunk < Forensics.INBOX / 64 + 2; chunk++) {
+        for (int i = 0; i < 64; i++) {
+          agent.publish(Signal.builder("custom").severity(Severity.INFO).message("m" + sent++).build());
+        }
+        // the agent delivers on its own threads; its queues (1 024) must not overflow first
+        int expected = sent;
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> f.inboxSize() + f.droppedSignals() == expected);
+      }
+      assertThat(agent.droppedSignals()).isZero();
+      assertThat(f.droppedSignals()).isEqualTo(sent - Forensics.INBOX).isEqualTo(128);
+      f.step();
+      await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
+      assertThat(errors.get(0).data()).containsEntry(DataKeys.KIND, "forensicsDropped")
+          .containsEntry(DataKeys.DROPPED_TOTAL, 128L);
+    }
+  }
+
+  @Test
   void closeIsIdempotentAndTheAgentClosesItToo() {
     Agent agent = Agent.createAgent(AgentConfig.builder().build());
     Forensics f = Forensics.attach(agent, ForensicsConfig.defaults());
