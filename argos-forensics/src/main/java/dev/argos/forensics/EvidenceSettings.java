@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  *     removed first (default 512 MiB)
  * @param freeSpaceFloorBytes no capture while the file system of {@code dir} has fewer usable
  *     bytes than this (default 1 GiB; 0 disables the check)
- * @param jfr whether to keep an in-memory JFR recording and put it in each bundle (default true)
+ * @param jfr whether to keep a JFR recording running ({@link JfrRing}) and put it in each bundle
+ *     (default true)
  * @param jfrMaxAge the JFR recording's maximum age (default 5 min)
  * @param jfrMaxSizeBytes the JFR recording's maximum size (default 64 MiB)
  */

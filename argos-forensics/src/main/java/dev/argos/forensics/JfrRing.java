@@ -10,16 +10,20 @@ import jdk.jfr.Recording;
 import jdk.jfr.RecordingState;
 
 /**
- * The "black box": one JDK Flight Recorder recording kept running in memory with the JDK's
- * {@code default} settings (the profile designed for continuous production use), dumped on
- * demand into an evidence bundle as {@code recording.jfr} (readable with {@code jfr print} and
- * JDK Mission Control).
+ * The "black box": one JDK Flight Recorder recording kept running with the JDK's {@code default}
+ * settings (the profile designed for continuous production use), bounded by a maximum age and
+ * size, and dumped on demand into an evidence bundle as {@code recording.jfr} (readable with
+ * {@code jfr print} and JDK Mission Control).
  *
- * <p>In memory ({@code Recording.setToDisk(false)}): nothing is written while it runs; JFR keeps
- * the newest events in its memory buffers (their total is JFR's {@code memorysize}, 10 MB by
- * default, see {@code -XX:FlightRecorderOptions}) and discards the oldest, so how far back a dump
- * reaches depends on the event rate. The maximum age and size are set on the recording too: they
- * bound it when JFR runs to disk because another recording in the process does.
+ * <p>Where it lives: events go to JFR's memory buffers, and JFR moves them about once a second
+ * to its disk repository ({@code java.io.tmpdir} unless {@code
+ * -XX:FlightRecorderOptions:repository} says otherwise), where it drops the oldest chunks beyond
+ * {@link Recording#setMaxAge max age} and {@link Recording#setMaxSize max size}. So the
+ * repository holds at most about the max size (64 MiB by default) for this recording. A
+ * recording kept in memory only ({@code setToDisk(false)}) is not used on purpose: each {@code
+ * dump} of it hands over what the buffers held and the next dump no longer has it (measured on
+ * JDK 17 and 25: a garbage collection in the first dump was missing from the second, taken two
+ * seconds later), so a second incident's bundle would lack the minutes before it.
  *
  * <p>Class loading: this is the only class of the module that names {@code jdk.jfr} types, so a
  * runtime without the {@code jdk.jfr} module fails only here, with a {@link LinkageError} its
@@ -50,7 +54,7 @@ final class JfrRing implements AutoCloseable {
     Recording r = new Recording(Configuration.getConfiguration("default"));
     try {
       r.setName(RECORDING_NAME);
-      r.setToDisk(false);
+      r.setToDisk(true);
       r.setMaxAge(maxAge);
       r.setMaxSize(maxSizeBytes);
       r.start();

@@ -218,6 +218,28 @@ class EvidenceCaptureTest {
   }
 
   @Test
+  void aLaterBundleStillHoldsTheMinutesBeforeAnEarlierOne() throws Exception {
+    // a JFR recording kept in memory only loses, at each dump, what that dump took: the second
+    // bundle would miss the GC below (measured on JDK 17 and 25); the ring runs to disk instead
+    EvidenceCapture c = capture(settings(true, 512L << 20, 0));
+    assertThat(c.jfrReady().get(60, TimeUnit.SECONDS)).isTrue();
+    System.gc();
+    Instant before = Instant.now();
+    Path first = await(c, "inc-first", incident("inc-first", "x"), List.of()).dir();
+    clock.advance(Duration.ofMinutes(5));
+    Path second = await(c, "inc-second", incident("inc-second", "x"), List.of()).dir();
+    for (Path b : List.of(first, second)) {
+      assertThat(
+              RecordingFile.readAllEvents(b.resolve("recording.jfr")).stream()
+                  .filter(e -> e.getEventType().getName().equals("jdk.GarbageCollection"))
+                  .filter(e -> "System.gc()".equals(e.getString("cause")))
+                  .anyMatch(e -> e.getStartTime().isBefore(before)))
+          .as("the System.gc() before both captures, in %s", b.getFileName())
+          .isTrue();
+    }
+  }
+
+  @Test
   void theDiskBudgetRemovesTheOldestBundlesAndOnlyBundles() throws Exception {
     Path foreign = Files.createDirectories(dir.resolve("not-a-bundle"));
     Files.writeString(foreign.resolve("data.txt"), "x".repeat(600_000));
