@@ -10,6 +10,7 @@ import dev.argos.core.internal.SafeText;
 import dev.argos.core.internal.Settings;
 import dev.argos.core.internal.Throwables;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,9 @@ import org.slf4j.LoggerFactory;
  *       another worker. At most {@value #MAX_WORKERS} workers exist: while that many actions
  *       hang ignoring interrupts, further runs fail at once ("workers busy").
  *   <li>Signals of type {@value Signal#TYPE_ACTION} are never offered to actions (no loops).
+ *   <li>A suppression that repeats the last one of its action and target (an incident updated
+ *       every second, a burst that goes on) is not published again: it is counted, and the
+ *       pair's next record carries the count in {@code data.suppressed}.
  *   <li>{@link #close()} stops taking signals, interrupts the running action, and waits about a
  *       second in all; only a worker stuck in code that ignores interrupts can outlive it (a
  *       daemon thread, until that code returns).
@@ -90,7 +94,8 @@ final class ActionRunner implements AutoCloseable {
           DataKeys.INCIDENT,
           DataKeys.REASON,
           DataKeys.ATTEMPT,
-          DataKeys.NEXT_ALLOWED_AT);
+          DataKeys.NEXT_ALLOWED_AT,
+          DataKeys.SUPPRESSED);
 
   private final List<ActionSpec> specs;
   private final Guardrails guardrails;
@@ -267,25 +272,33 @@ final class ActionRunner implements AutoCloseable {
     }
     String target = trigger.key();
     Guardrails.Decision d = guardrails.admit(spec.name(), target);
+    Map<String, @Nullable Object> held =
+        d.heldBack() > 0 ? Map.of(DataKeys.SUPPRESSED, d.heldBack()) : Map.of();
     if (!d.allowed()) {
+      if (d.quiet()) {
+        return; // the same suppression as the last record of this pair: counted, not repeated
+      }
       ActionResult refused = d.refused();
+      Instant next = d.nextAllowedAt();
       publish(
           spec.name(),
           trigger,
           refused == null ? ActionResult.SKIPPED : refused,
           d.attempt(),
           d.reason(),
-          d.nextAllowedAt() == null ? null : d.nextAllowedAt().toString(),
-          Map.of());
+          next == null ? null : next.toString(),
+          held);
       return;
     }
     if (dryRun) {
-      publish(spec.name(), trigger, ActionResult.DRY_RUN, d.attempt(), "dry run: would have run", null, Map.of());
+      publish(spec.name(), trigger, ActionResult.DRY_RUN, d.attempt(), "dry run: would have run", null, held);
       return;
     }
     RunContext ctx = new RunContext(spec.name(), trigger, target, d.attempt());
     Outcome o = runLimited(spec.action(), ctx);
-    publish(spec.name(), trigger, o.result, d.attempt(), o.reason, null, ctx.notes());
+    Map<String, @Nullable Object> data = ctx.notes();
+    data.putAll(held);
+    publish(spec.name(), trigger, o.result, d.attempt(), o.reason, null, data);
   }
 
   private record Outcome(ActionResult result, @Nullable String reason) {}

@@ -19,6 +19,11 @@ import org.jspecify.annotations.Nullable;
  * ends, or after 1 h without an attempt, the pair starts again at attempt 1 (Perttulands' code
  * never leaves its cooldown once entered).
  *
+ * <p>Repeats are quiet: a trigger suppressed for the same reason as the one before it (the same
+ * pair, the same next allowed time: incident updates, a burst that goes on) is {@link
+ * Decision#quiet() quiet}, counted, and the count is carried by the pair's next reported
+ * decision ({@link Decision#heldBack()}), so a long incident does not write a record a second.
+ *
  * <p>Bounded: at most {@value #MAX_TARGETS} (action, target) pairs are remembered; beyond that
  * the least recently triggered pair is forgotten (it would start again at attempt 1).
  *
@@ -57,7 +62,12 @@ final class Guardrails {
 
   /** The outcome for one trigger. */
   record Decision(
-      @Nullable ActionResult refused, int attempt, @Nullable String reason, @Nullable Instant nextAllowedAt) {
+      @Nullable ActionResult refused,
+      int attempt,
+      @Nullable String reason,
+      @Nullable Instant nextAllowedAt,
+      boolean quiet,
+      int heldBack) {
     /** True when the action may run (or, in dry-run, would run). */
     boolean allowed() {
       return refused == null;
@@ -77,7 +87,7 @@ final class Guardrails {
    */
   synchronized Decision admit(String action, @Nullable String target) {
     if (!allowedByName(action)) {
-      return new Decision(ActionResult.SKIPPED, 0, NOT_ALLOWED, null);
+      return new Decision(ActionResult.SKIPPED, 0, NOT_ALLOWED, null, false, 0);
     }
     long now = clock.nanoTime();
     Pair pair = new Pair(action, target);
@@ -90,11 +100,8 @@ final class Guardrails {
     if (st.inCooldown) {
       long left = st.cooldownUntil - now;
       if (left > 0) {
-        return new Decision(
-            ActionResult.SUPPRESSED,
-            st.attempts + 1,
-            "cooldown: loop detected after " + BACKOFF.size() + " attempts",
-            at(left));
+        return suppressed(
+            st, st.cooldownUntil, "cooldown: loop detected after " + BACKOFF.size() + " attempts", left);
       }
       st.reset();
     } else if (st.attempts > 0 && now - st.lastAttempt >= COOLDOWN.toNanos()) {
@@ -103,27 +110,43 @@ final class Guardrails {
     if (st.attempts >= BACKOFF.size()) {
       st.inCooldown = true;
       st.cooldownUntil = now + COOLDOWN.toNanos();
-      return new Decision(
-          ActionResult.SUPPRESSED,
-          st.attempts + 1,
+      return suppressed(
+          st,
+          st.cooldownUntil,
           "loop detected: " + BACKOFF.size() + " attempts already, cooldown " + COOLDOWN.toMinutes() + " min",
-          at(COOLDOWN.toNanos()));
+          COOLDOWN.toNanos());
     }
     if (st.attempts > 0) {
       long wait = BACKOFF.get(st.attempts).toNanos();
       long left = st.lastAttempt + wait - now;
       if (left > 0) {
-        return new Decision(
-            ActionResult.SUPPRESSED,
-            st.attempts + 1,
+        return suppressed(
+            st,
+            st.lastAttempt + wait,
             "backoff: attempt " + (st.attempts + 1) + " needs " + BACKOFF.get(st.attempts).toSeconds()
                 + " s after attempt " + st.attempts,
-            at(left));
+            left);
       }
     }
     st.attempts++;
     st.lastAttempt = now;
-    return new Decision(null, st.attempts, null, null);
+    st.reported = false;
+    int held = st.heldBack;
+    st.heldBack = 0;
+    return new Decision(null, st.attempts, null, null, false, held);
+  }
+
+  /** A suppression: reported unless the last one of the pair had the same next allowed time. */
+  private Decision suppressed(State st, long nextAllowedNanos, String reason, long leftNanos) {
+    if (st.reported && st.reportedNext == nextAllowedNanos) {
+      st.heldBack++;
+      return new Decision(ActionResult.SUPPRESSED, st.attempts + 1, reason, at(leftNanos), true, 0);
+    }
+    st.reported = true;
+    st.reportedNext = nextAllowedNanos;
+    int held = st.heldBack;
+    st.heldBack = 0;
+    return new Decision(ActionResult.SUPPRESSED, st.attempts + 1, reason, at(leftNanos), false, held);
   }
 
   /** (action, target) pairs remembered now. */
@@ -150,10 +173,14 @@ final class Guardrails {
     long lastAttempt;
     boolean inCooldown;
     long cooldownUntil;
+    boolean reported;
+    long reportedNext;
+    int heldBack;
 
     void reset() {
       attempts = 0;
       inCooldown = false;
+      reported = false;
     }
   }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ./mvnw -B -q -pl argos-forensics -am test-compile
  * cd argos-forensics &amp;&amp; ../mvnw -B -q dependency:build-classpath -Dmdep.outputFile=target/cp.txt
  * java -cp ../argos-core/target/classes:../argos-signals/target/classes:../argos-observers/target/classes:target/classes:target/test-classes:$(cat target/cp.txt) \
- *     dev.argos.forensics.EvidenceFigures [threads] [captures] [warmSeconds]
+ *     dev.argos.forensics.EvidenceFigures [threads] [captures] [warmSeconds] [keep]
  * </pre>
  */
 public final class EvidenceFigures {
@@ -38,6 +38,7 @@ public final class EvidenceFigures {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int captures = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int warmSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+    boolean keep = args.length > 3 && args[3].equals("keep"); // leave the bundles to look at
     Path dir = Files.createTempDirectory("argos-evidence-figures");
     CountDownLatch end = new CountDownLatch(1);
     List<Thread> parked = new ArrayList<>();
@@ -129,6 +130,10 @@ public final class EvidenceFigures {
     stop.set(true);
     end.countDown();
     capture.close();
+    if (keep) {
+      System.out.println("bundles kept in " + dir);
+      return;
+    }
     for (int i = 0; i < captures; i++) {
       EvidenceCapture.deleteTree(dir.resolve("inc-figures-" + i));
     }

@@ -58,11 +58,13 @@ class GuardrailsTest {
     assertThat(cooling.refused()).isEqualTo(ActionResult.SUPPRESSED);
     assertThat(cooling.reason()).startsWith("cooldown");
     assertThat(cooling.nextAllowedAt()).isEqualTo(at(t0, 960 + 3600));
+    assertThat(cooling.quiet()).as("the same suppression as the loop's: not reported again").isTrue();
 
     clock.advance(Duration.ofSeconds(1)); // the cooldown is over: start again (Perttulands never did)
     Guardrails.Decision again = g.admit("restart", "k");
     assertThat(again.allowed()).isTrue();
     assertThat(again.attempt()).isEqualTo(1);
+    assertThat(again.heldBack()).isEqualTo(1);
     clock.advance(Duration.ofSeconds(1));
     assertThat(g.admit("restart", "k").refused()).isEqualTo(ActionResult.SUPPRESSED);
   }
@@ -72,10 +74,18 @@ class GuardrailsTest {
     g.admit("a", "k");
     for (int i = 0; i < 10; i++) {
       clock.advance(Duration.ofSeconds(5));
-      assertThat(g.admit("a", "k").refused()).isEqualTo(ActionResult.SUPPRESSED);
+      Guardrails.Decision d = g.admit("a", "k");
+      assertThat(d.refused()).isEqualTo(ActionResult.SUPPRESSED);
+      assertThat(d.quiet()).as("trigger %d: only the first is reported", i).isEqualTo(i > 0);
     }
     clock.advance(Duration.ofSeconds(10)); // 60 s after attempt 1
-    assertThat(g.admit("a", "k").attempt()).isEqualTo(2);
+    Guardrails.Decision second = g.admit("a", "k");
+    assertThat(second.attempt()).isEqualTo(2);
+    assertThat(second.heldBack()).as("the 9 quiet suppressions").isEqualTo(9);
+    clock.advance(Duration.ofSeconds(1));
+    Guardrails.Decision next = g.admit("a", "k"); // a new suppression (until attempt 3): reported
+    assertThat(next.quiet()).isFalse();
+    assertThat(next.heldBack()).isZero();
   }
 
   @Test
