@@ -233,4 +233,33 @@ public final class DataKeys {
   public static final String EVIDENCE = "evidence";
   /** On an incident: why no evidence bundle was captured (cooldown, disk budget, disabled...). */
   public static final String EVIDENCE_SKIPPED = "evidenceSkipped";
+
+  // ---- forensics (issue 13 §2-3, forensics-evidence): actions on argos:action ----
+
+  /**
+   * On an {@code action} signal: what the action was aimed at, the trigger's key or the
+   * incident's id (null for all traffic); the guardrails' backoff counts per action and target.
+   */
+  public static final String TARGET = "target";
+  /** On an {@code action} signal: the type of the signal or incident that triggered it. */
+  public static final String TRIGGER = "trigger";
+  /** On an {@code action} signal: the id of the incident that triggered it, when one did. */
+  public static final String INCIDENT = "incident";
+  /**
+   * On an {@code action} signal: which attempt this is for its action and target (1, 2, 3 within
+   * the backoff; the attempt that would have run when suppressed).
+   */
+  public static final String ATTEMPT = "attempt";
+  /** On a suppressed {@code action} signal: when the guardrails allow it again (ISO-8601). */
+  public static final String NEXT_ALLOWED_AT = "nextAllowedAt";
+  /** On a {@code shedLoad} action signal: how long load is shed from now, in milliseconds. */
+  public static final String SHED_MS = "shedMs";
+  /** On a {@code heapHistogram} action signal: the histogram's largest classes, one line each. */
+  public static final String HISTOGRAM = "histogram";
+  /** On a {@code heapHistogram} action signal: the bytes of all (live) objects counted. */
+  public static final String TOTAL_BYTES = "totalBytes";
+  /** On a {@code heapHistogram} action signal: the number of (live) objects counted. */
+  public static final String TOTAL_INSTANCES = "totalInstances";
+  /** On a {@code heapHistogram} action signal: how long the JVM took to make it, ms. */
+  public static final String PAUSE_MS = "pauseMs";
 }
