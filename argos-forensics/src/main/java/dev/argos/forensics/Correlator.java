@@ -309,8 +309,14 @@ final class Correlator {
     publish.accept(s);
     if (!resolved && !inc.captureAsked && inc.severity.compareTo(settings.captureAt()) >= 0) {
       inc.captureAsked = true;
-      List<Long> first = new ArrayList<>(v.stalledThreadIds());
-      if (v.origin().threadId >= 0) {
+      // the stalled threads, the origin, then the lock owners and the hottest threads
+      List<Long> first = new ArrayList<>(inc.evidence.stalledThreadIds);
+      for (Long id : v.stalledThreadIds()) {
+        if (!first.contains(id)) {
+          first.add(id);
+        }
+      }
+      if (v.origin().threadId >= 0 && !first.contains(v.origin().threadId)) {
         first.add(v.origin().threadId);
       }
       for (Long id : inc.evidence.notableThreadIds()) {
@@ -320,11 +326,25 @@ final class Correlator {
       }
       String id = inc.id;
       try {
-        capturer.capture(id, s.data(), List.copyOf(recent), first, (path, skipped) -> onCapturedLater(id, path, skipped));
+        capturer.capture(id, asJson(s), List.copyOf(recent), first,
+            (path, skipped) -> onCapturedLater(id, path, skipped));
       } catch (RuntimeException e) {
         onCaptured(id, null, "failed: " + SafeText.neutralise(e.getClass().getSimpleName(), 80));
       }
     }
+  }
+
+  /** The incident as {@code incident.json} shows it: its fields as a signal's, and its data. */
+  static Map<String, @Nullable Object> asJson(Signal incident) {
+    Map<String, @Nullable Object> m = new LinkedHashMap<>();
+    m.put("type", incident.type());
+    m.put("key", incident.key());
+    m.put("severity", incident.severity().name());
+    m.put("timestamp", incident.timestamp().toString());
+    m.put("source", incident.source());
+    m.put("message", incident.message());
+    m.put("data", incident.data());
+    return m;
   }
 
   /** Where capture answers go; the facade replaces it to hop onto the forensics thread. */

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param allocatedBytes bytes allocated in the window by all the threads read
  * @param locks stalled threads waiting on a lock, with its owner
  * @param throttle the cgroup's CPU throttling in the window, null when unknown
+ * @param stalledThreadIds the ids of the threads stalled executors name (for the thread dump)
  */
 record EvidencePass(
     long atNanos,
@@ -20,11 +21,18 @@ record EvidencePass(
     List<ThreadUse> threads,
     long allocatedBytes,
     List<LockWait> locks,
-    @Nullable Throttle throttle) {
+    @Nullable Throttle throttle,
+    List<Long> stalledThreadIds) {
 
   EvidencePass {
     threads = List.copyOf(threads);
     locks = List.copyOf(locks);
+    stalledThreadIds = List.copyOf(stalledThreadIds);
+  }
+
+  EvidencePass(long atNanos, long windowNanos, List<ThreadUse> threads, long allocatedBytes,
+      List<LockWait> locks, @Nullable Throttle throttle) {
+    this(atNanos, windowNanos, threads, allocatedBytes, locks, throttle, List.of());
   }
 
   /**

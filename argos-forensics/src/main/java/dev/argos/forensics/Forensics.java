@@ -7,6 +7,7 @@ import dev.argos.core.Severity;
 import dev.argos.core.Signal;
 import dev.argos.core.Subscription;
 import dev.argos.core.internal.Throwables;
+import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +52,21 @@ import org.slf4j.LoggerFactory;
  * signal, again when it grows, escalates or changes origin (at most once a second), and once more
  * when all its episodes have ended.
  *
+ * <p>Evidence: when an incident reaches {@link ForensicsConfig#captureAt()} (CRITICAL) and an
+ * {@link ForensicsConfig#evidenceDir()} is set, a bundle is written under guardrails (one per
+ * cooldown, a disk budget, a free-space floor) on the {@code argos-evidence} thread; the incident's
+ * next update carries its path ({@code evidence}) or why not ({@code evidenceSkipped}). Actions
+ * registered with {@link ForensicsConfig.Builder#action} run under guardrails on {@code
+ * argos-actions} threads and are published on {@value Agent#TOPIC_ACTION}; {@link #shedding()} is
+ * the gate a {@link Actions#shedLoad} action opens.
+ *
  * <p>Guarantees: nothing runs on the agent's sampler thread or a listener's thread; with no
  * incident open the {@code argos-forensics} thread is parked without wake-ups and reads nothing;
  * per-thread CPU and allocation are read only while an incident is open, at most {@link
  * ForensicsConfig#maxThreadReads()} threads per pass and one pass per {@link
  * ForensicsConfig#evidenceInterval()}. No exception reaches the application. {@link #close()} is
- * idempotent, prompt (about 500 ms at most) and leaves no thread; the agent closes it too.
+ * idempotent, prompt (about 500 ms, plus up to about 2 s for a bundle being written) and leaves no
+ * thread; the agent closes it too.
  */
 public final class Forensics implements AutoCloseable {
   /** Most signals waiting for the forensics thread; more are dropped and counted. */
@@ -76,6 +86,9 @@ public final class Forensics implements AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final @Nullable Thread thread;
+  private final EvidenceCapture capture;
+  private final LoadShedGate gate;
+  private final @Nullable ActionRunner actions;
   private final Subscription signals;
   private final Subscription closer;
   private boolean sampling;
@@ -85,9 +98,20 @@ public final class Forensics implements AutoCloseable {
   private Forensics(Agent agent, ForensicsConfig config) {
     this.agent = agent;
     this.clock = config.clock();
+    this.capture = new EvidenceCapture(config.evidenceSettings(), clock, agent::publish);
+    this.gate = new LoadShedGate(clock);
+    this.actions = config.actions().isEmpty()
+        ? null
+        : new ActionRunner(config.actions(), config.allowedActions(), config.dryRun(), clock,
+            agent::publish, agent, gate, capture, config.actionTimeLimit());
     Correlator.Capturer capturer = config.capturer();
     if (capturer == null) {
-      capturer = Correlator.Capturer.disabled();
+      EvidenceCapture c = capture;
+      capturer = (id, incident, recent, threads, done) -> c.capture(id, incident, recent, threads,
+          r -> {
+            Path dir = r.dir();
+            done.accept(dir != null ? dir.toString() : null, r.skipped());
+          });
     }
     this.correlator = new Correlator(
         clock,
@@ -131,6 +155,10 @@ public final class Forensics implements AutoCloseable {
     if (closed.get()) {
       return;
     }
+    ActionRunner a = actions;
+    if (a != null && item instanceof Signal s) {
+      a.offer(s); // never blocks: the actions' own bounded queue
+    }
     if (!inbox.offer(item)) {
       dropped.incrementAndGet();
     }
@@ -166,6 +194,18 @@ public final class Forensics implements AutoCloseable {
     } catch (RuntimeException e) {
       log.debug("argos: publishing an incident failed", e);
     }
+    ActionRunner a = actions;
+    if (a != null) {
+      a.offer(incident);
+    }
+  }
+
+  /**
+   * Whether load should be shed now: true while a {@link Actions#shedLoad} action's term runs.
+   * For the application's hot path: no lock, no allocation while not shedding.
+   */
+  public boolean shedding() {
+    return gate.shedding();
   }
 
   private void run() {
@@ -262,5 +302,19 @@ public final class Forensics implements AutoCloseable {
       }
     }
     inbox.clear();
+    ActionRunner a = actions;
+    if (a != null) {
+      closeQuietly(a);
+    }
+    closeQuietly(capture);
+    gate.stop();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.debug("argos: closing {} failed", c.getClass().getSimpleName(), e);
+    }
   }
 }

@@ -3,9 +3,16 @@ package dev.argos.forensics;
 import dev.argos.core.Clock;
 import dev.argos.core.Severity;
 import dev.argos.core.internal.Settings;
+import dev.argos.core.Signal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  * {@link Builder#captureAt} (CRITICAL), {@link Builder#evidenceCooldown} (5 min), {@link
  * Builder#evidenceDiskBudget} (512 MiB), {@link Builder#freeSpaceFloor} (1 GiB), {@link
  * Builder#jfr} (on), {@link Builder#jfrMaxAge} (5 min), {@link Builder#jfrMaxSize} (64 MiB).
- * See {@code docs/forensics.md}.
+ * Actions: {@link Builder#action} (none), {@link Builder#allowActions} (all registered), {@link
+ * Builder#dryRun} (off), {@link Builder#actionTimeLimit} (30 s). See {@code docs/forensics.md}.
  */
 public final class ForensicsConfig {
   private final Clock clock;
@@ -36,6 +44,10 @@ public final class ForensicsConfig {
   private final boolean jfr;
   private final Duration jfrMaxAge;
   private final long jfrMaxSize;
+  private final List<ActionSpec> actions;
+  private final Set<String> allowedActions;
+  private final boolean dryRun;
+  private final Duration actionTimeLimit;
   private final @Nullable Path cpuStatFile;
   private final boolean cpuStatSet;
   private final Correlator.@Nullable Capturer capturer;
@@ -55,6 +67,10 @@ public final class ForensicsConfig {
     this.jfr = b.jfr;
     this.jfrMaxAge = b.jfrMaxAge;
     this.jfrMaxSize = b.jfrMaxSize;
+    this.actions = List.copyOf(b.actions.values());
+    this.allowedActions = Set.copyOf(b.allowedActions);
+    this.dryRun = b.dryRun;
+    this.actionTimeLimit = b.actionTimeLimit;
     this.cpuStatFile = b.cpuStatFile;
     this.cpuStatSet = b.cpuStatSet;
     this.capturer = b.capturer;
@@ -140,6 +156,34 @@ public final class ForensicsConfig {
     return jfrMaxSize;
   }
 
+  /**
+   * The names of the actions allowed to run; empty: every registered action (the default).
+   */
+  public Set<String> allowedActions() {
+    return allowedActions;
+  }
+
+  /** Whether actions are only recorded ({@code dryRun}), not run. */
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  /** Longest time one action may run before it is interrupted and recorded as a failure. */
+  public Duration actionTimeLimit() {
+    return actionTimeLimit;
+  }
+
+  /** The registered actions, in registration order. */
+  List<ActionSpec> actions() {
+    return actions;
+  }
+
+  /** The evidence settings, as {@link EvidenceCapture} takes them. */
+  EvidenceSettings evidenceSettings() {
+    return new EvidenceSettings(evidenceDir, evidenceCooldown, evidenceDiskBudget, freeSpaceFloor,
+        jfr, jfrMaxAge, jfrMaxSize);
+  }
+
   /** The cgroup {@code cpu.stat} to read: the one found in the usual places unless set. */
   @Nullable Path cpuStatFile() {
     return cpuStatSet ? cpuStatFile : CgroupCpu.locate();
@@ -153,6 +197,7 @@ public final class ForensicsConfig {
   /** Builds a {@link ForensicsConfig}; not thread-safe. */
   public static final class Builder {
     private static final Duration MAX_OPEN = Duration.ofSeconds(2);
+    private static final long MIB = 1024 * 1024;
 
     private Clock clock = Clock.system();
     private Duration openWithin = Duration.ofMillis(1500);
@@ -168,6 +213,10 @@ public final class ForensicsConfig {
     private boolean jfr = true;
     private Duration jfrMaxAge = Duration.ofMinutes(5);
     private long jfrMaxSize = 64L << 20;
+    private final Map<String, ActionSpec> actions = new LinkedHashMap<>();
+    private final Set<String> allowedActions = new LinkedHashSet<>();
+    private boolean dryRun;
+    private Duration actionTimeLimit = Duration.ofSeconds(30);
     private @Nullable Path cpuStatFile;
     private boolean cpuStatSet;
     private Correlator.@Nullable Capturer capturer;
@@ -248,10 +297,10 @@ public final class ForensicsConfig {
       return this;
     }
 
-    /** Most bytes all bundles take together, oldest removed first; positive; default 512 MiB. */
+    /** Most bytes all bundles take together, oldest removed first; at least 1 MiB; default 512 MiB. */
     public Builder evidenceDiskBudget(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("evidenceDiskBudget must be positive but was " + bytes);
+      if (bytes < MIB) {
+        throw new IllegalArgumentException("evidenceDiskBudget must be at least 1 MiB but was " + bytes);
       }
       this.evidenceDiskBudget = bytes;
       return this;
@@ -278,12 +327,55 @@ public final class ForensicsConfig {
       return this;
     }
 
-    /** Most bytes the JFR recording keeps; positive; default 64 MiB. */
+    /** Most bytes the JFR recording keeps; at least 1 MiB; default 64 MiB. */
     public Builder jfrMaxSize(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("jfrMaxSize must be positive but was " + bytes);
+      if (bytes < MIB) {
+        throw new IllegalArgumentException("jfrMaxSize must be at least 1 MiB but was " + bytes);
       }
       this.jfrMaxSize = bytes;
+      return this;
+    }
+
+    /**
+     * Registers an action run when a signal of {@code argos:signal} or an incident matches {@code
+     * condition}, under the guardrails: the allowlist ({@link #allowActions}), a backoff of 0 / 60
+     * / 300 s per target then a 1 h cooldown, {@link #dryRun}. Each run, skip or suppression is
+     * published on {@code argos:action}. Built-ins: {@link Actions}. The condition runs on Argos's
+     * {@code argos-actions} thread; it must be quick (a condition that throws is recorded as a
+     * failure of the action).
+     *
+     * @param name 1 to 64 letters, digits, {@code . _ -}; unique
+     * @throws IllegalArgumentException when the name is malformed or already registered
+     */
+    public Builder action(String name, Predicate<Signal> condition, Action action) {
+      ActionSpec spec = new ActionSpec(name, condition, action);
+      if (actions.containsKey(name)) {
+        throw new IllegalArgumentException("action \"" + name + "\" is registered already");
+      }
+      actions.put(name, spec);
+      return this;
+    }
+
+    /**
+     * Only actions of these names may run (others are recorded as skipped); default: every
+     * registered action. Calls add up.
+     */
+    public Builder allowActions(String... names) {
+      for (String n : names) {
+        allowedActions.add(Objects.requireNonNull(n, "name"));
+      }
+      return this;
+    }
+
+    /** Record what the actions would have done ({@code result = "dryRun"}), run none (default false). */
+    public Builder dryRun(boolean dryRun) {
+      this.dryRun = dryRun;
+      return this;
+    }
+
+    /** Longest run of one action before it is interrupted (a failure); positive; default 30 s. */
+    public Builder actionTimeLimit(Duration limit) {
+      this.actionTimeLimit = Settings.positive("actionTimeLimit", limit);
       return this;
     }
 

@@ -51,6 +51,7 @@ final class IncidentEvidence {
 
   final Map<String, ThreadAgg> threads = new LinkedHashMap<>();
   final Map<String, LockAgg> locks = new LinkedHashMap<>();
+  final Set<Long> stalledThreadIds = new LinkedHashSet<>();
   long allocatedBytes;
   long allocWindowNanos;
   long throttledNanos;
@@ -60,6 +61,11 @@ final class IncidentEvidence {
 
   void add(EvidencePass pass) {
     passes++;
+    for (Long id : pass.stalledThreadIds()) {
+      if (stalledThreadIds.size() < MAX_THREADS) {
+        stalledThreadIds.add(id);
+      }
+    }
     if (pass.windowNanos() > 0) {
       allocatedBytes += pass.allocatedBytes();
       allocWindowNanos += pass.windowNanos();
@@ -121,9 +127,12 @@ final class IncidentEvidence {
     return true;
   }
 
-  /** Thread ids worth showing first in a thread dump: lock owners, then the hottest threads. */
+  /**
+   * Thread ids worth showing first in a thread dump: the stalled threads, the lock owners, then
+   * the hottest threads.
+   */
   List<Long> notableThreadIds() {
-    List<Long> ids = new ArrayList<>();
+    List<Long> ids = new ArrayList<>(stalledThreadIds);
     for (LockAgg l : locks.values()) {
       ids.add(l.ownerId);
     }

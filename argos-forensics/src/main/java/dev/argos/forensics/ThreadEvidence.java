@@ -104,6 +104,7 @@ final class ThreadEvidence {
     List<EvidencePass.ThreadUse> threads = List.of();
     long allocated = 0;
     List<EvidencePass.LockWait> locks = List.of();
+    List<Long> stalled = new ArrayList<>();
     try {
       long[] all = withoutSelf(mx.getAllThreadIds());
       long[] ids = pick(all);
@@ -141,7 +142,11 @@ final class ThreadEvidence {
         allocated += d[2];
       }
       threads = top(deltas);
-      locks = locks(stalledThreads);
+      Map<String, List<Long>> byName = stalledThreads.isEmpty() ? Map.of() : threadIdsByName(stalledThreads);
+      for (List<Long> named : byName.values()) {
+        stalled.addAll(named);
+      }
+      locks = locks(byName);
     } catch (RuntimeException | Error e) {
       if (e instanceof VirtualMachineError v && !(e instanceof StackOverflowError)) {
         throw v;
@@ -149,7 +154,7 @@ final class ThreadEvidence {
       // leave out what could not be read
     }
     EvidencePass.Throttle throttle = cgroup.delta();
-    return new EvidencePass(nowNanos, window, threads, allocated, locks, throttle);
+    return new EvidencePass(nowNanos, window, threads, allocated, locks, throttle, stalled);
   }
 
   /** The thread ids but the calling (forensics) thread's own: its reads are the measurement. */
@@ -257,12 +262,8 @@ final class ThreadEvidence {
   }
 
   /** The lock each stalled thread waits on, and who holds it (through owners that wait too). */
-  private List<EvidencePass.LockWait> locks(Set<String> stalled) {
-    if (stalled.isEmpty()) {
-      return List.of();
-    }
+  private List<EvidencePass.LockWait> locks(Map<String, List<Long>> byName) {
     List<EvidencePass.LockWait> out = new ArrayList<>();
-    Map<String, List<Long>> byName = threadIdsByName(stalled);
     for (Map.Entry<String, List<Long>> e : byName.entrySet()) {
       for (long id : e.getValue()) {
         ThreadInfo victim = mx.getThreadInfo(id);

@@ -100,8 +100,8 @@ class ForensicsLifecycleTest {
       agent.on(Agent.TOPIC_INCIDENT, incidents::add);
       Forensics f = Forensics.attach(agent, ForensicsConfig.builder().clock(clock)
           .capturer((id, incident, recent, threads, done) -> {
-            askedOn.add(Thread.currentThread().getName() + " " + id + " " + incident.get(DataKeys.STATE)
-                + " " + recent.size());
+            askedOn.add(Thread.currentThread().getName() + " " + id + " " + incident.get("key") + " "
+                + ((java.util.Map<?, ?>) incident.get("data")).get(DataKeys.STATE) + " " + recent.size());
             Thread t = new Thread(() -> done.accept("/evidence/" + id, null), "fake-evidence");
             answerers.add(t);
             t.start();
@@ -117,7 +117,7 @@ class ForensicsLifecycleTest {
       f.step();
       await().atMost(Duration.ofSeconds(5)).until(() -> incidents.size() == 1);
       String id = incidents.get(0).key();
-      assertThat(askedOn).singleElement().asString().endsWith(" " + id + " open 1");
+      assertThat(askedOn).singleElement().asString().endsWith(" " + id + " " + id + " open 1");
       for (Thread t : answerers) {
         t.join(2000);
       }
