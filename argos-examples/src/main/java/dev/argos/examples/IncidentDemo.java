@@ -87,13 +87,15 @@ public final class IncidentDemo {
           || s.data().containsKey(DataKeys.EVIDENCE_SKIPPED), 15));
       Object path = withBundle.data().get(DataKeys.EVIDENCE);
       out.accept(path != null
-          ? "evidence bundle: " + path + " (incident.json, threads.txt, signals.jsonl, recording.jfr)"
+          ? "evidence bundle: " + Path.of(String.valueOf(path)).toAbsolutePath()
+              + " (incident.json, threads.txt, signals.jsonl, recording.jfr; jfr print or JDK Mission"
+              + " Control read the recording)"
           : "evidence not captured: " + withBundle.data().get(DataKeys.EVIDENCE_SKIPPED));
       // 4. The report job lets go; the loop runs again; the incident resolves once all its
       //    episodes ended (a JVM-wide stall episode that joined it ends after 10 s of calm).
       Signal resolved = next(incidents, all, Signal::isResolved, 12);
       out.accept(resolved != null
-          ? "INCIDENT " + resolved.key() + " resolved: " + SafeText.neutralise(resolved.message(), 300)
+          ? "INCIDENT " + SafeText.neutralise(resolved.message(), 400).substring("incident ".length())
           : "INCIDENT " + open.key() + " still open after 12 s: an episode in it has not ended"
               + " (a JVM stall episode needs 10 s without a stall)");
     } finally {

@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  *     owner's stack and locked monitors;
  *   - the cgroup's cpu.stat.
  *
+ * The incident machinery's own threads (argos-forensics, argos-evidence, argos-actions*) are
+ * left out: they work because an incident opened, so their CPU and allocation are effects.
+ *
  * Nothing here is read while no incident is open; reset() drops the previous figures then, so a
  * delta never spans idle time.
  */
@@ -47,6 +50,9 @@ final class ThreadEvidence {
   static final int MAX_SAME_NAME = 8;
   /** Threads enumerated to find stalled threads by name. */
   static final int MAX_ENUMERATED = 20_000;
+  /** Name prefixes of the incident machinery's threads, left out of the evidence. */
+  static final List<String> MACHINERY =
+      List.of(Forensics.THREAD_NAME, EvidenceCapture.THREAD_NAME, ActionRunner.THREAD_NAME);
 
   private final ThreadMXBean mx;
   private final com.sun.management.@Nullable ThreadMXBean sun;
@@ -157,10 +163,45 @@ final class ThreadEvidence {
     return new EvidencePass(nowNanos, window, threads, allocated, locks, throttle, stalled);
   }
 
-  /** The thread ids but the calling (forensics) thread's own: its reads are the measurement. */
+  /**
+   * The thread ids but those of the incident machinery: this (forensics) thread, whose reads are
+   * the measurement, and the evidence and action threads, which work because an incident opened
+   * (a bundle's JFR dump allocates and burns CPU after the symptom, not before it).
+   */
   private static long[] withoutSelf(long[] ids) {
-    long self = Thread.currentThread().getId();
-    return Arrays.stream(ids).filter(id -> id != self).toArray();
+    Set<Long> machinery = new HashSet<>();
+    machinery.add(Thread.currentThread().getId());
+    forEachThread(t -> {
+      if (isMachinery(t.getName())) {
+        machinery.add(t.getId());
+      }
+    });
+    return Arrays.stream(ids).filter(id -> !machinery.contains(id)).toArray();
+  }
+
+  /** Threads that work because an incident is open: never evidence of its cause. */
+  static boolean isMachinery(String name) {
+    for (String prefix : MACHINERY) {
+      if (name.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void forEachThread(java.util.function.Consumer<Thread> each) {
+    ThreadGroup g = Thread.currentThread().getThreadGroup();
+    while (g != null && g.getParent() != null) {
+      g = g.getParent();
+    }
+    if (g == null) {
+      return;
+    }
+    Thread[] threads = new Thread[Math.min(MAX_ENUMERATED, g.activeCount() * 2 + 16)];
+    int n = g.enumerate(threads, true);
+    for (int i = 0; i < n; i++) {
+      each.accept(threads[i]);
+    }
   }
 
   /** The ids to read: last pass's hottest first, then in turn from the cursor, maxReads at most. */
@@ -294,18 +335,8 @@ final class ThreadEvidence {
   }
 
   private static Map<String, List<Long>> threadIdsByName(Set<String> names) {
-    ThreadGroup g = Thread.currentThread().getThreadGroup();
-    while (g != null && g.getParent() != null) {
-      g = g.getParent();
-    }
     Map<String, List<Long>> out = new HashMap<>();
-    if (g == null) {
-      return out;
-    }
-    Thread[] threads = new Thread[Math.min(MAX_ENUMERATED, g.activeCount() * 2 + 16)];
-    int n = g.enumerate(threads, true);
-    for (int i = 0; i < n; i++) {
-      Thread t = threads[i];
+    forEachThread(t -> {
       String name = t.getName();
       if (names.contains(name)) {
         List<Long> ids = out.computeIfAbsent(name, k -> new ArrayList<>());
@@ -313,7 +344,7 @@ final class ThreadEvidence {
           ids.add(t.getId());
         }
       }
-    }
+    });
     return out;
   }
 

@@ -124,6 +124,28 @@ class ThreadEvidenceTest {
   }
 
   @Test
+  void theIncidentMachinerysOwnThreadsAreNotEvidence() {
+    for (String name : List.of(EvidenceCapture.THREAD_NAME, ActionRunner.THREAD_NAME + "-run-1", "app-spinner")) {
+      spawn(name, () -> {
+        long x = 0;
+        while (!stop.get()) {
+          x += System.nanoTime() & 1;
+        }
+        if (x == 42) {
+          Thread.onSpinWait();
+        }
+      });
+    }
+    ThreadEvidence ev = new ThreadEvidence(256, new CgroupCpu(null));
+    ev.pass(Set.of(), System.nanoTime());
+    // the spinners run on their own: the next pass has a window to show them in
+    LockSupport.parkNanos(300_000_000);
+    EvidencePass pass = ev.pass(Set.of(), System.nanoTime());
+    assertThat(pass.threads()).extracting(EvidencePass.ThreadUse::name).contains("app-spinner")
+        .doesNotContain(EvidenceCapture.THREAD_NAME, ActionRunner.THREAD_NAME + "-run-1");
+  }
+
+  @Test
   void aPassReadsAtMostMaxReadsThreads() {
     ThreadEvidence ev = new ThreadEvidence(3, new CgroupCpu(null));
     ev.pass(Set.of(), System.nanoTime());
