@@ -327,7 +327,7 @@ final class EvidenceCapture implements AutoCloseable {
   }
 
   /** Writes one bundle; never throws. */
-  EvidenceResult run(Job job) {
+  private EvidenceResult run(Job job) {
     Path dir = settings.dir();
     if (dir == null) {
       return EvidenceResult.skippedBecause(EvidenceResult.DISABLED);

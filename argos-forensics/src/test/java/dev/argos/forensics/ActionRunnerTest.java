@@ -71,11 +71,16 @@ class ActionRunnerTest {
   @Test
   void backoffThenLoopCooldownAsPublishedRecords() throws Exception {
     AtomicInteger runs = new AtomicInteger();
+    // "marker" triggers are handled in order after the bursts before them: its record says the
+    // runner has dealt with a burst that published nothing
     ActionRunner r =
-        runner(List.of(onBurst("block", c -> {
-          runs.incrementAndGet();
-          return ActionResult.SUCCESS;
-        })));
+        runner(
+            List.of(
+                new ActionSpec("block", s -> !"marker".equals(s.key()), c -> {
+                  runs.incrementAndGet();
+                  return ActionResult.SUCCESS;
+                }),
+                new ActionSpec("mark", s -> "marker".equals(s.key()), c -> ActionResult.SUCCESS)));
     long[] offsets = {0, 30, 30, 300, 3600}; // seconds to advance before each trigger
     String[] expected = {"success", "suppressed", "success", "success", "success"};
     // t=0 run 1; t=30 suppressed (needs 60); t=60 run 2; t=360 run 3; t=3960 quiet for 1 h: run 1
@@ -112,6 +117,8 @@ class ActionRunnerTest {
     assertThat((String) loop.data().get("reason")).contains("loop detected");
     clock.advance(Duration.ofMinutes(59));
     r.offer(burst("10.0.0.1")); // the same suppression again: counted, not published
+    r.offer(burst("marker"));
+    assertThat(next().data()).containsEntry("action", "mark");
     clock.advance(Duration.ofMinutes(1));
     r.offer(burst("10.0.0.1"));
     Signal after = next();
