@@ -201,6 +201,9 @@ class ForensicsRealTest {
 
   @Test
   void cpuHogsStarvingTheProcessAreTheOrigin() throws InterruptedException {
+    // what an earlier test left on the heap must not be collected in stop-the-world pauses here
+    // (a GC pause is structural evidence and would rightly outweigh the hogs): collect it first
+    System.gc();
     Argos a = start(Duration.ofMillis(5));
     ExecutorService ticker = Executors.newSingleThreadExecutor(r -> new Thread(r, "ticker-1"));
     pool = ticker;
