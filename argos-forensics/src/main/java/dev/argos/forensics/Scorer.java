@@ -231,8 +231,37 @@ final class Scorer {
       }
     }
     long allocTotal = ev.allocatedBytes;
+    // threads of one pool ("hog-1", "hog-2"...) count together for their hottest member: many
+    // hogs on few cores get little each, but starve the process together
+    Map<String, double[]> pools = new LinkedHashMap<>(); // stem -> {cores, process share, members}
+    Map<String, IncidentEvidence.ThreadAgg> hottest = new LinkedHashMap<>();
+    for (IncidentEvidence.ThreadAgg a : ev.threads.values()) {
+      String stem = stem(a.name);
+      if (stem != null) {
+        double[] p = pools.computeIfAbsent(stem, k -> new double[3]);
+        p[0] += a.maxCpuShare;
+        p[1] += a.maxProcessShare;
+        p[2]++;
+        IncidentEvidence.ThreadAgg h = hottest.get(stem);
+        if (h == null || a.maxCpuShare > h.maxCpuShare) {
+          hottest.put(stem, a);
+        }
+      }
+    }
     for (IncidentEvidence.ThreadAgg a : ev.threads.values()) {
       double cpu = Math.max(a.maxCpuShare, a.maxProcessShare);
+      String poolNote = "";
+      String stem = stem(a.name);
+      double[] pool = stem != null ? pools.get(stem) : null;
+      if (stem != null && pool != null && pool[2] >= 2 && hottest.get(stem) == a) {
+        double together = Math.max(pool[0], Math.min(1.0, pool[1]));
+        if (together > cpu) {
+          cpu = together;
+          poolNote = String.format(Locale.ROOT,
+              "; with %d more %s threads, %.2f cores (%.0f%% of the process's CPU)",
+              (int) pool[2] - 1, quote(stem + "*"), pool[0], Math.min(1.0, pool[1]) * 100);
+        }
+      }
       // allocation is evidence only when a collection is in the incident
       double allocShare = gc != null && allocTotal >= MIN_ALLOCATED_BYTES
           ? (double) a.allocatedBytes / allocTotal : 0;
@@ -249,8 +278,8 @@ final class Scorer {
       if (hot) {
         c.add(cpu > STRONG_SCORE ? W_STRONG : W_WEAK, false,
             String.format(Locale.ROOT,
-                "used %.2f of a core (%.0f%% of the process's CPU) while the JVM or an executor was late",
-                a.maxCpuShare, a.maxProcessShare * 100));
+                "used %.2f of a core (%.0f%% of the process's CPU) while the JVM or an executor was late%s",
+                a.maxCpuShare, a.maxProcessShare * 100, poolNote));
       }
       if (allocating) {
         double rate = ev.allocWindowNanos > 0 ? allocTotal / (ev.allocWindowNanos / 1e9) : 0;
@@ -419,6 +448,15 @@ final class Scorer {
   private static double share(Candidate c, double total) {
     double s = total > 0 ? c.weight / total : 0;
     return c.structural ? s : Math.min(s, BEHAVIOURAL_CAP);
+  }
+
+  /** A pool's name stem ({@code "hog-"} of {@code "hog-3"}), or null when no digits end it. */
+  static @Nullable String stem(String name) {
+    int end = name.length();
+    while (end > 0 && Character.isDigit(name.charAt(end - 1))) {
+      end--;
+    }
+    return end < name.length() && end > 0 ? name.substring(0, end) : null;
   }
 
   /** Whether a collection with this cause was driven by allocation (not System.gc() and the like). */

@@ -199,6 +199,29 @@ class CorrelatorTest {
   }
 
   @Test
+  void manyHogsOfOnePoolCountTogetherForTheirHottest() {
+    Correlator c = correlator();
+    c.onSignal(sig.jvmLag(Severity.WARNING, "eventLoopLag-9", 30, "unknown", null, null));
+    List<EvidencePass.ThreadUse> hogs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      // 8 hogs on 2 cores: a quarter of a core and an eighth of the process each
+      hogs.add(Signals.thread(40 + i, "hog-" + i, i == 5 ? 0.26 : 0.24, 0.125, 0));
+    }
+    hogs.add(Signals.thread(60, "web-1", 0.05, 0.02, 0));
+    c.onEvidence(Signals.pass(clock.nanoTime(), 500 * MS, hogs, 0, List.of(), null));
+    c.passMade();
+    run(c, 1600);
+    Signal inc = published.get(0);
+    assertThat(origin(inc)).containsEntry("kind", "thread").containsEntry("name", "hog-5");
+    assertThat((String) inc.data().get(DataKeys.WHY))
+        .contains("used 0.26 of a core (13% of the process's CPU)")
+        .contains("with 7 more \"hog-*\" threads, 1.94 cores (100% of the process's CPU) (2.00)");
+    assertThat(Scorer.stem("pool-1-thread-12")).isEqualTo("pool-1-thread-");
+    assertThat(Scorer.stem("main")).isNull();
+    assertThat(Scorer.stem("42")).isNull();
+  }
+
+  @Test
   void anAllocationDrivenGcNamesTheThreadThatAllocated() {
     Correlator c = correlator();
     c.onSignal(sig.jvmLag(Severity.WARNING, "eventLoopLag-3", 140, "gc", "G1 Young Generation",

@@ -208,7 +208,8 @@ class ForensicsRealTest {
     ExecutorService ticker = Executors.newSingleThreadExecutor(r -> new Thread(r, "ticker-1"));
     pool = ticker;
     a.watch("ticker", ticker);
-    int hogs = Math.max(2, Runtime.getRuntime().availableProcessors());
+    // four runnable hogs per core: each gets little of a core, together they starve the rest
+    int hogs = 4 * Runtime.getRuntime().availableProcessors();
     for (int i = 0; i < hogs; i++) {
       spawn("hog-" + i, () -> {
         while (!stop.get()) {
