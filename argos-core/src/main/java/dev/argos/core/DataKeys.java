@@ -215,4 +215,64 @@ public final class DataKeys {
   public static final String MAX_DURATION_MS = "maxDurationMs";
   /** On {@code virtualThreadPinned}: the time the episode's pinnings took together, milliseconds. */
   public static final String PINNED_MS = "pinnedMs";
+
+  // ---- forensics (issue 13 §1, forensics-incidents): incidents on argos:incident ----
+
+  /** The value of {@link #STATE} while an incident is open (it ends with {@link #STATE_RESOLVED}). */
+  public static final String STATE_OPEN = "open";
+  /** On an incident: the named origin, a map of {@link #KIND}, {@link #NAME} and {@link #TYPE}. */
+  public static final String ORIGIN = "origin";
+  /** In an origin, chain entry or alternative: the key, thread, lock owner or collector named. */
+  public static final String NAME = "name";
+  /** In an origin or chain entry: the signal type it came from (or the evidence kind). */
+  public static final String TYPE = "type";
+  /** On an incident: how likely the origin is, in [0, 1] (its share of the evidence's weight). */
+  public static final String CONFIDENCE = "confidence";
+  /** On an incident: one sentence saying which evidence made the origin likely, with weights. */
+  public static final String WHY = "why";
+  /** On an incident: the causal chain, a list of maps in causal order. */
+  public static final String CHAIN = "chain";
+  /** In a chain entry: the signal's key, or the origin's name. */
+  public static final String KEY = "key";
+  /** In a chain entry: when it began (ISO-8601). */
+  public static final String AT = "at";
+  /** In a chain entry: {@code "origin"}, {@code "propagation"} or {@code "symptom"}. */
+  public static final String ROLE = "role";
+  /** In a chain entry of a lock owner: the lock it holds ({@code ThreadInfo.getLockName()}). */
+  public static final String LOCK = "lock";
+  /** On an incident: up to 2 other origins, maps of kind, name, type and confidence. */
+  public static final String ALTERNATIVES = "alternatives";
+  /** On an incident: the path of its evidence bundle directory, when one was captured. */
+  public static final String EVIDENCE = "evidence";
+  /** On an incident: why no evidence bundle was captured (cooldown, disk budget, disabled...). */
+  public static final String EVIDENCE_SKIPPED = "evidenceSkipped";
+
+  // ---- forensics (issue 13 §2-3, forensics-evidence): actions on argos:action ----
+
+  /**
+   * On an {@code action} signal: what the action was aimed at, the trigger's key or the
+   * incident's id (null for all traffic); the guardrails' backoff counts per action and target.
+   */
+  public static final String TARGET = "target";
+  /** On an {@code action} signal: the type of the signal or incident that triggered it. */
+  public static final String TRIGGER = "trigger";
+  /** On an {@code action} signal: the id of the incident that triggered it, when one did. */
+  public static final String INCIDENT = "incident";
+  /**
+   * On an {@code action} signal: which attempt this is for its action and target (1, 2, 3 within
+   * the backoff; the attempt that would have run when suppressed).
+   */
+  public static final String ATTEMPT = "attempt";
+  /** On a suppressed {@code action} signal: when the guardrails allow it again (ISO-8601). */
+  public static final String NEXT_ALLOWED_AT = "nextAllowedAt";
+  /** On a {@code shedLoad} action signal: how long load is shed from now, in milliseconds. */
+  public static final String SHED_MS = "shedMs";
+  /** On a {@code heapHistogram} action signal: the histogram's largest classes, one line each. */
+  public static final String HISTOGRAM = "histogram";
+  /** On a {@code heapHistogram} action signal: the bytes of all (live) objects counted. */
+  public static final String TOTAL_BYTES = "totalBytes";
+  /** On a {@code heapHistogram} action signal: the number of (live) objects counted. */
+  public static final String TOTAL_INSTANCES = "totalInstances";
+  /** On a {@code heapHistogram} action signal: how long the JVM took to make it, ms. */
+  public static final String PAUSE_MS = "pauseMs";
 }

@@ -290,13 +290,24 @@ public final class ProblemRegistry implements SignalListener, AutoCloseable {
     /**
      * The default: a quarantine change (type {@value Signal#TYPE_QUARANTINE}, with {@code
      * data.action} saying which change) is {@code "quarantine"}, with the result from {@code
-     * data.result} when it is a string, else {@code "ok"}; anything else is {@link Action#NONE}.
+     * data.result} when it is a string, else {@code "ok"}; an action run under guardrails (type
+     * {@value Signal#TYPE_ACTION}, published by {@code argos-forensics} on {@code argos:action})
+     * is its {@code data.action} (the action's name; {@code "action"} when absent) with {@code
+     * data.result} ({@code "success"}, {@code "failure"}, {@code "skipped"}, {@code
+     * "suppressed"}, {@code "dryRun"}; null when absent); anything else is {@link Action#NONE}.
      */
     static ActionResolver defaults() {
       return signal -> {
         if (Signal.TYPE_QUARANTINE.equals(signal.type())) {
           Object result = signal.data().get(DataKeys.RESULT);
           return new Action("quarantine", result instanceof String s ? s : "ok");
+        }
+        if (Signal.TYPE_ACTION.equals(signal.type())) {
+          Object name = signal.data().get(DataKeys.ACTION);
+          Object result = signal.data().get(DataKeys.RESULT);
+          return new Action(
+              name instanceof String n && !n.isEmpty() ? n : "action",
+              result instanceof String r ? r : null);
         }
         return Action.NONE;
       };

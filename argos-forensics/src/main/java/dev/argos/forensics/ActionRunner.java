@@ -1,0 +1,487 @@
+package dev.argos.forensics;
+
+import dev.argos.core.Agent;
+import dev.argos.core.Clock;
+import dev.argos.core.DataKeys;
+import dev.argos.core.Severity;
+import dev.argos.core.Signal;
+import dev.argos.core.SignalSink;
+import dev.argos.core.internal.SafeText;
+import dev.argos.core.internal.Settings;
+import dev.argos.core.internal.Throwables;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the registered actions under {@link Guardrails}: for every signal and incident offered,
+ * each action whose condition matches is checked against the allowlist and the backoff, then
+ * run (or, in dry-run mode, recorded as what would have run), and the outcome is published as a
+ * signal of type {@value Signal#TYPE_ACTION} (on {@code argos:action}).
+ *
+ * <h2>Threads and bounds</h2>
+ *
+ * <ul>
+ *   <li>{@link #offer(Signal)} never blocks and never throws: it puts the signal in a queue of
+ *       {@value #QUEUE_CAPACITY} (a full queue drops it, counted in {@link #dropped()}).
+ *   <li>The daemon thread {@value #THREAD_NAME} takes signals in order, evaluates the conditions
+ *       (they must be quick: a condition that throws counts as a failure of its action) and the
+ *       guardrails, and hands each run to a worker thread ({@value #THREAD_NAME}{@code -run-<n>})
+ *       with a time limit (30 s by default). An action past its limit is interrupted and
+ *       recorded as a {@link ActionResult#FAILURE} ("timed out"); the next action runs on
+ *       another worker. At most {@value #MAX_WORKERS} workers exist: while that many actions
+ *       hang ignoring interrupts, further runs fail at once ("workers busy").
+ *   <li>Signals of type {@value Signal#TYPE_ACTION} are never offered to actions (no loops).
+ *   <li>A suppression that repeats the last one of its action and target (an incident updated
+ *       every second, a burst that goes on) is not published again: it is counted, and the
+ *       pair's next record carries the count in {@code data.suppressed}.
+ *   <li>{@link #close()} stops taking signals, interrupts the running action, and waits about a
+ *       second in all; only a worker stuck in code that ignores interrupts can outlive it (a
+ *       daemon thread, until that code returns).
+ * </ul>
+ */
+final class ActionRunner implements AutoCloseable {
+  /*
+   * Design notes. One dispatcher thread keeps the order of triggers and the guardrails'
+   * bookkeeping single-threaded in practice (Guardrails is synchronized anyway). The action
+   * itself runs on a pool worker so a hanging action costs a worker, not the dispatcher: the
+   * dispatcher waits on the Future with the time limit, then cancels it (interrupt). The pool
+   * is a SynchronousQueue pool of at most MAX_WORKERS, so a hung worker is never reused and a
+   * burst of hung actions is bounded.
+   */
+
+  /** The dispatcher thread's name; workers are named {@code argos-actions-run-<n>}. */
+  static final String THREAD_NAME = "argos-actions";
+  /** Triggers waiting for the dispatcher at most. */
+  static final int QUEUE_CAPACITY = 256;
+  /** Worker threads at most (hung ones included). */
+  static final int MAX_WORKERS = 4;
+  /** The default time limit of one action run. */
+  static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(30);
+  /** Recent signals kept for {@link Actions#captureEvidence()}'s {@code signals.jsonl}. */
+  static final int RECENT_SIGNALS = 256;
+  /** Most entries an action may add with {@link ActionContext#note}. */
+  static final int MAX_NOTES = 16;
+
+  private static final Logger log = LoggerFactory.getLogger(ActionRunner.class);
+  private static final long CLOSE_WAIT_MILLIS = 1_000;
+  private static final Set<String> RESERVED =
+      Set.of(
+          DataKeys.ACTION,
+          DataKeys.RESULT,
+          DataKeys.TARGET,
+          DataKeys.TRIGGER,
+          DataKeys.EPISODE,
+          DataKeys.INCIDENT,
+          DataKeys.REASON,
+          DataKeys.ATTEMPT,
+          DataKeys.NEXT_ALLOWED_AT,
+          DataKeys.SUPPRESSED);
+
+  private final List<ActionSpec> specs;
+  private final Guardrails guardrails;
+  private final boolean dryRun;
+  private final Clock clock;
+  private final SignalSink publish;
+  private final Agent agent;
+  private final LoadShedGate gate;
+  private final @Nullable EvidenceCapture capture;
+  private final long timeLimitNanos;
+  private final BlockingQueue<Signal> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
+  private final ArrayDeque<Signal> recent = new ArrayDeque<>(); // dispatcher thread only
+  private final AtomicLong dropped = new AtomicLong();
+  private final ThreadPoolExecutor workers;
+  private final Thread dispatcher;
+  private volatile boolean closed;
+
+  /**
+   * Starts the {@value #THREAD_NAME} thread.
+   *
+   * @param specs the registered actions, in the order they are checked for each trigger
+   * @param allowlist the names that may run; empty: every registered action
+   * @param dryRun record what would have run, run nothing
+   * @param publish receives the {@value Signal#TYPE_ACTION} signals (e.g. {@code agent::publish})
+   * @param capture what {@link Actions#captureEvidence()} uses; null: it is skipped
+   */
+  ActionRunner(
+      List<ActionSpec> specs,
+      Set<String> allowlist,
+      boolean dryRun,
+      Clock clock,
+      SignalSink publish,
+      Agent agent,
+      LoadShedGate gate,
+      @Nullable EvidenceCapture capture) {
+    this(specs, allowlist, dryRun, clock, publish, agent, gate, capture, DEFAULT_TIME_LIMIT);
+  }
+
+  /** As above, with the time limit of one run ({@code actionTimeLimit}, positive). */
+  ActionRunner(
+      List<ActionSpec> specs,
+      Set<String> allowlist,
+      boolean dryRun,
+      Clock clock,
+      SignalSink publish,
+      Agent agent,
+      LoadShedGate gate,
+      @Nullable EvidenceCapture capture,
+      Duration timeLimit) {
+    this.specs = List.copyOf(specs);
+    this.guardrails = new Guardrails(allowlist, clock);
+    this.dryRun = dryRun;
+    this.clock = clock;
+    this.publish = publish;
+    this.agent = agent;
+    this.gate = gate;
+    this.capture = capture;
+    this.timeLimitNanos = Settings.positive("actionTimeLimit", timeLimit).toNanos();
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        new ThreadPoolExecutor(
+            0,
+            MAX_WORKERS,
+            10,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, THREAD_NAME + "-run-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.dispatcher = new Thread(this::dispatch, THREAD_NAME);
+    dispatcher.setDaemon(true);
+    dispatcher.start();
+  }
+
+  /**
+   * Hands a signal or an incident over; returns at once. Never blocks, never throws; dropped
+   * (and counted) when the queue is full or the runner is closed.
+   */
+  void offer(Signal signalOrIncident) {
+    try {
+      if (signalOrIncident == null || Signal.TYPE_ACTION.equals(signalOrIncident.type())) {
+        return;
+      }
+      if (closed || !queue.offer(signalOrIncident)) {
+        long d = dropped.incrementAndGet();
+        if (Long.bitCount(d) == 1) { // 1, 2, 4, 8...: a log line that cannot flood
+          log.warn("argos actions: {} triggers dropped (queue of {} full or closed)", d, QUEUE_CAPACITY);
+        }
+      }
+    } catch (RuntimeException e) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** Triggers dropped so far (queue full or closed). */
+  long dropped() {
+    return dropped.get();
+  }
+
+  /** The guardrails (for tests). */
+  Guardrails guardrails() {
+    return guardrails;
+  }
+
+  /** Stops; see the class documentation. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    queue.clear();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    if (Thread.currentThread() != dispatcher) {
+      dispatcher.interrupt();
+    }
+    workers.shutdownNow();
+    try {
+      if (Thread.currentThread() != dispatcher) {
+        dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
+      workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- the dispatcher ----
+
+  private void dispatch() {
+    while (!closed) {
+      Signal s;
+      try {
+        s = queue.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (s == null) {
+        continue;
+      }
+      remember(s);
+      for (ActionSpec spec : specs) {
+        if (closed) {
+          return;
+        }
+        try {
+          handle(spec, s);
+        } catch (RuntimeException e) { // never let one trigger end the thread
+          log.warn("argos action {} failed to dispatch: {}", spec.name(), Throwables.describe(e));
+        }
+      }
+    }
+  }
+
+  private void remember(Signal s) {
+    if (recent.size() >= RECENT_SIGNALS) {
+      recent.removeFirst();
+    }
+    recent.addLast(s);
+  }
+
+  private void handle(ActionSpec spec, Signal trigger) {
+    boolean matches;
+    try {
+      matches = spec.condition().test(trigger);
+    } catch (RuntimeException e) {
+      publish(spec.name(), trigger, ActionResult.FAILURE, 0, "condition threw " + Throwables.describe(e), null, Map.of());
+      return;
+    }
+    if (!matches) {
+      return;
+    }
+    String target = trigger.key();
+    Guardrails.Decision d = guardrails.admit(spec.name(), target);
+    Map<String, @Nullable Object> held =
+        d.heldBack() > 0 ? Map.of(DataKeys.SUPPRESSED, d.heldBack()) : Map.of();
+    if (!d.allowed()) {
+      if (d.quiet()) {
+        return; // the same suppression as the last record of this pair: counted, not repeated
+      }
+      ActionResult refused = d.refused();
+      Instant next = d.nextAllowedAt();
+      publish(
+          spec.name(),
+          trigger,
+          refused == null ? ActionResult.SKIPPED : refused,
+          d.attempt(),
+          d.reason(),
+          next == null ? null : next.toString(),
+          held);
+      return;
+    }
+    if (dryRun) {
+      publish(spec.name(), trigger, ActionResult.DRY_RUN, d.attempt(), "dry run: would have run", null, held);
+      return;
+    }
+    RunContext ctx = new RunContext(spec.name(), trigger, target, d.attempt());
+    Outcome o = runLimited(spec.action(), ctx);
+    Map<String, @Nullable Object> data = ctx.notes();
+    data.putAll(held);
+    publish(spec.name(), trigger, o.result, d.attempt(), o.reason, null, data);
+  }
+
+  private record Outcome(ActionResult result, @Nullable String reason) {}
+
+  private Outcome runLimited(Action action, RunContext ctx) {
+    Future<@Nullable ActionResult> f;
+    try {
+      f = workers.submit(() -> action.run(ctx));
+    } catch (RejectedExecutionException e) {
+      return new Outcome(
+          ActionResult.FAILURE,
+          closed ? "closed" : "workers busy: " + MAX_WORKERS + " earlier actions still running past their time limit");
+    }
+    try {
+      ActionResult r = f.get(timeLimitNanos, TimeUnit.NANOSECONDS);
+      if (r == null) {
+        return new Outcome(ActionResult.FAILURE, "the action returned null");
+      }
+      return new Outcome(r, ctx.reason());
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      return new Outcome(
+          ActionResult.FAILURE,
+          "timed out after " + Duration.ofNanos(timeLimitNanos) + " (interrupted)");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return new Outcome(ActionResult.FAILURE, Throwables.describe(cause));
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      return new Outcome(ActionResult.FAILURE, "interrupted: Argos is closing");
+    } catch (RuntimeException e) { // CancellationException
+      return new Outcome(ActionResult.FAILURE, Throwables.describe(e));
+    }
+  }
+
+  private void publish(
+      String action,
+      Signal trigger,
+      ActionResult result,
+      int attempt,
+      @Nullable String reason,
+      @Nullable String nextAllowedAt,
+      Map<String, @Nullable Object> notes) {
+    try {
+      String target = trigger.key();
+      Signal.Builder b =
+          Signal.builder(Signal.TYPE_ACTION)
+              .severity(result == ActionResult.FAILURE ? Severity.WARNING : Severity.INFO)
+              .timestamp(clock.instant())
+              .source("argos")
+              .key(target)
+              .message(message(action, target, result, attempt, reason));
+      notes.forEach(b::data);
+      b.data(DataKeys.ACTION, action)
+          .data(DataKeys.RESULT, result.wireName())
+          .data(DataKeys.TARGET, target)
+          .data(DataKeys.TRIGGER, trigger.type());
+      Object episode = trigger.data().get(DataKeys.EPISODE);
+      if (episode != null) {
+        b.data(DataKeys.EPISODE, episode);
+      }
+      if (Signal.TYPE_INCIDENT.equals(trigger.type()) && trigger.key() != null) {
+        b.data(DataKeys.INCIDENT, trigger.key());
+      }
+      if (reason != null) {
+        b.data(DataKeys.REASON, reason);
+      }
+      if (attempt > 0) {
+        b.data(DataKeys.ATTEMPT, attempt);
+      }
+      if (nextAllowedAt != null) {
+        b.data(DataKeys.NEXT_ALLOWED_AT, nextAllowedAt);
+      }
+      publish.emit(b.build());
+    } catch (RuntimeException e) {
+      log.warn("argos action {}: publishing its record failed: {}", action, Throwables.describe(e));
+    }
+  }
+
+  private static String message(
+      String action, @Nullable String target, ActionResult result, int attempt, @Nullable String reason) {
+    StringBuilder sb = new StringBuilder(128);
+    sb.append("action ").append(action);
+    if (target != null) {
+      sb.append(" on \"").append(SafeText.neutralise(target, 128)).append('"');
+    }
+    sb.append(": ").append(result.wireName());
+    if (attempt > 0) {
+      sb.append(" (attempt ").append(attempt).append(')');
+    }
+    if (reason != null) {
+      sb.append(": ").append(SafeText.neutralise(reason, 256));
+    }
+    return sb.toString();
+  }
+
+  /** The context of one run; built-in actions reach the gate and the capture through it. */
+  final class RunContext implements ActionContext {
+    private final String name;
+    private final Signal trigger;
+    private final @Nullable String target;
+    private final int attempt;
+    private final List<Signal> recentSignals;
+    // written by the worker, read by the dispatcher after Future.get (happens-before)
+    private final Map<String, @Nullable Object> notes = new LinkedHashMap<>();
+    private volatile @Nullable String reason;
+
+    RunContext(String name, Signal trigger, @Nullable String target, int attempt) {
+      this.name = name;
+      this.trigger = trigger;
+      this.target = target;
+      this.attempt = attempt;
+      this.recentSignals = new ArrayList<>(recent);
+    }
+
+    @Override
+    public Signal trigger() {
+      return trigger;
+    }
+
+    @Override
+    public Agent agent() {
+      return agent;
+    }
+
+    @Override
+    public String actionName() {
+      return name;
+    }
+
+    @Override
+    public @Nullable String target() {
+      return target;
+    }
+
+    @Override
+    public int attempt() {
+      return attempt;
+    }
+
+    @Override
+    public synchronized void note(String name, @Nullable Object value) {
+      if (name == null || RESERVED.contains(name)) {
+        return;
+      }
+      if (notes.size() < MAX_NOTES || notes.containsKey(name)) {
+        notes.put(name, value);
+      }
+    }
+
+    /** Why a built-in skipped or failed (the record's {@code reason}). */
+    void reason(String why) {
+      this.reason = why;
+    }
+
+    @Nullable String reason() {
+      return reason;
+    }
+
+    synchronized Map<String, @Nullable Object> notes() {
+      return new LinkedHashMap<>(notes);
+    }
+
+    LoadShedGate gate() {
+      return gate;
+    }
+
+    @Nullable EvidenceCapture capture() {
+      return capture;
+    }
+
+    List<Signal> recentSignals() {
+      return recentSignals;
+    }
+
+    Clock clock() {
+      return clock;
+    }
+
+    /** What is left of the time limit, in nanoseconds. */
+    long timeLimitNanos() {
+      return timeLimitNanos;
+    }
+  }
+}
