@@ -92,12 +92,13 @@ public final class IncidentDemo {
               + " Control read the recording)"
           : "evidence not captured: " + withBundle.data().get(DataKeys.EVIDENCE_SKIPPED));
       // 4. The report job lets go; the loop runs again; the incident resolves once all its
-      //    episodes ended (a JVM-wide stall episode that joined it ends after 10 s of calm).
-      Signal resolved = next(incidents, all, Signal::isResolved, 12);
+      //    episodes ended: a stall episode (the loop's, or a JVM-wide one that joined it) ends
+      //    after 10 s without another stall.
+      Signal resolved = next(incidents, all, Signal::isResolved, 16);
       out.accept(resolved != null
           ? "INCIDENT " + SafeText.neutralise(resolved.message(), 400).substring("incident ".length())
-          : "INCIDENT " + open.key() + " still open after 12 s: an episode in it has not ended"
-              + " (a JVM stall episode needs 10 s without a stall)");
+          : "INCIDENT " + open.key() + " still open after 16 s: an episode in it has not ended"
+              + " (a stall episode needs 10 s without a stall)");
     } finally {
       report.interrupt();
       orders.shutdownNow();
