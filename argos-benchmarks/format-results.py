@@ -189,6 +189,45 @@ def merged(paths):
     return out
 
 
+def fresh_key_section(jmh, targets):
+    """FreshKeyBenchmark: keys built per call (hash not cached), against the map; markdown lines."""
+    L = []
+    w = L.append
+    cls = "FreshKeyBenchmark"
+    if jmh.find(f"{cls}.concurrentHashMapLongAdder") is None:
+        return L
+    w("## Per key, keys built per call: `recordRequest(key)` and `isQuarantined(key)` as a server sees them")
+    w("")
+    w("`FreshKeyBenchmark`: every call builds its key (`\"10.\" + a + \".\" + b + \".\" + c`), so its hash is not")
+    w("cached and is paid inside the call, as for a key parsed from a request. `keys=1000` cycles a hot")
+    w("set (the map stays in cache); `keys=1000000` a million keys (the map's entries, about 150 MB, are")
+    w("far beyond the caches: its look-ups miss them, as with caches evicted between calls; Argos's")
+    w("sketch is 256 KiB whatever the keys). `keyOnly` and `keyAndHash` are the floors every other row")
+    w("includes. The quarantine holds 1 000 other keys, so `isQuarantined` misses, as most requests do.")
+    w("Ratios are each row minus `keyOnly` (the key's construction, the same in every row), divided")
+    w("by the map's minus `keyOnly`.")
+    w("")
+    w("| keys | keyOnly | keyAndHash | Argos `recordRequest(key)` | Argos `isQuarantined(key)` | both, one key | map | record ÷ map (net) | both ÷ map (net) | Argos B/op |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for k in ("1000", "65536", "1000000"):
+        ko = jmh.score(f"{cls}.keyOnly", keys=k)
+        kh = jmh.score(f"{cls}.keyAndHash", keys=k)
+        rec = jmh.score(f"{cls}.argosRecordRequest", keys=k)
+        isq = jmh.score(f"{cls}.argosIsQuarantined", keys=k)
+        both = jmh.score(f"{cls}.argosRecordAndCheck", keys=k)
+        m = jmh.score(f"{cls}.concurrentHashMapLongAdder", keys=k)
+        b = jmh.bytes_per_op(f"{cls}.argosRecordRequest", keys=k)
+        def net(x):
+            return None if None in (x, ko, m) or m - ko <= 0 else (x - ko) / (m - ko)
+        w(f"| {int(k):,} | {num(ko)} | {num(kh)} | {num(rec)} | {num(isq)} | {num(both)} | {num(m)} | "
+          f"{rx(net(rec))} | {rx(net(both))} | {bop(b)} |")
+        r = net(rec)
+        targets.append((f"`recordRequest(key)` clearly cheaper than the map with keys built per call ({int(k):,} keys; net ≤ 0.8×)",
+                        rx(r), NA if r is None else verdict(r <= 0.8)))
+    w("")
+    return L
+
+
 def cost_sections(h, targets, command=None, note=None):
     """The whole-process sections (harness hostCost, startup, workload) as markdown lines."""
     L = []
@@ -337,11 +376,22 @@ def main():
                     help="harness JSON with the whole-process sections (hostCost, startup, workload)")
     ap.add_argument("--cost-command", default=None, help="the command that measured the --cost files")
     ap.add_argument("--cost-note", default=None, help="a note above the whole-process sections")
+    ap.add_argument("--fresh-only", default=None,
+                    help="print only the FreshKeyBenchmark section (and its targets) of this JMH JSON to stdout")
     ap.add_argument("--sections-only", action="store_true",
                     help="print only the whole-process sections and their targets to stdout")
     ap.add_argument("--ablation", action="append", default=[],
                     help="harness JSON of the overhead section run with another argos.bench.record")
     a = ap.parse_args()
+    if a.fresh_only:
+        targets = []
+        lines = fresh_key_section(Jmh(load(a.fresh_only)), targets)
+        lines.append("| target | measured | |")
+        lines.append("|---|---|---|")
+        for t, m, v in targets:
+            lines.append(f"| {t} | {m} | {v} |")
+        print("\n".join(lines))
+        return
     if a.sections_only:
         targets = []
         lines = cost_sections(merged(a.cost), targets, a.cost_command, a.cost_note)
@@ -486,6 +536,7 @@ def main():
         targets.append(("retained memory of `recordRequest(key)` does not grow with distinct keys", NA, NA))
     w("")
 
+    L.extend(fresh_key_section(jmh, targets))
     # ------------------------------------------------------------------ quarantine
     w("## `isQuarantined(key)`")
     w("")

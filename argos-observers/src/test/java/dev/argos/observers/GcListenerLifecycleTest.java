@@ -39,7 +39,8 @@ class GcListenerLifecycleTest {
     GcMonitor gc = argos.gcMonitor();
     try {
       argos.start();
-      assertThat(gc.listening()).isTrue();
+      // the sampler thread registers the listeners as it starts (not the caller of start())
+      await().atMost(Duration.ofSeconds(10)).until(gc::listening);
     } finally {
       argos.close();
     }

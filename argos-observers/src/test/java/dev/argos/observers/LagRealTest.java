@@ -326,10 +326,15 @@ class LagRealTest {
       // and let the previous round's signals arrive first (300 ms; back-to-back collections
       // are tested after the rounds)
       // and no episode runs (that of the allocation's young pauses has ended)
+      // what the previous round (or the allocation, or a stall of a loaded machine) left is
+      // cleared at each poll, before the episode is checked: a stall reported in between keeps
+      // the wait going instead of leaving its episode open under the forced GC
       await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
           .pollInterval(Duration.ofMillis(1))
-          .until(() -> noEpisode() && sampler.getState() == Thread.State.TIMED_WAITING);
-      got.clear(); // what the previous round (or the allocation) left has had 300 ms to arrive
+          .until(() -> {
+            got.clear();
+            return noEpisode() && sampler.getState() == Thread.State.TIMED_WAITING;
+          });
       long seq = argos.gcMonitor().lastSeq();
       System.gc();
       long gcReturned = System.nanoTime();
