@@ -63,6 +63,21 @@ class LivePageHttpTest {
   }
 
   @Test
+  void theSnapshotHoldsEveryFigureOfArgosNotOnlyTheFirst32() throws Exception {
+    try (Fixture f = new Fixture()) {
+      await() // Argos measures its first figures on its sampler thread, after its start
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> f.argos.snapshot().figures().containsKey("lag.jvm.p99Ms"));
+      Set<String> names = f.argos.snapshot().figures().keySet();
+      assertThat(names.size()).as("Argos's figures").isGreaterThan(Json.MAX_ENTRIES);
+      JsonNode figures = Fixture.parse(f.get("/api/snapshot").body()).get("figures");
+      Set<String> shown = new java.util.HashSet<>();
+      figures.fieldNames().forEachRemaining(shown::add);
+      assertThat(shown).containsAll(names);
+    }
+  }
+
+  @Test
   void theEventStreamStartsWithASnapshotThenDeliversAPublishedSignal() throws Exception {
     try (Fixture f = new Fixture();
         Fixture.Events events = f.events("/api/events")) {
