@@ -267,7 +267,7 @@ final class Routes implements HttpHandler {
     }
     String origin = ex.getRequestHeaders().getFirst("Origin");
     String host = ex.getRequestHeaders().getFirst("Host");
-    if (origin != null && !origin.equalsIgnoreCase("http://" + host)) {
+    if (origin != null && !sameOrigin(origin, host)) {
       send(ex, 403, "text/plain", "cross-origin release refused\n");
       return;
     }
@@ -282,6 +282,20 @@ final class Routes implements HttpHandler {
         ex,
         200,
         Json.bytes(Map.of("key", SafeText.neutralise(key, Json.MAX_STRING), "released", released)));
+  }
+
+  /**
+   * Whether a request's {@code Origin} is this page as the browser reached it: the host and port
+   * it asked for ({@code Host}), over http, or over https through the TLS proxy the docs advise
+   * in front of a page bound elsewhere (this port speaks plain HTTP, so no other site can be
+   * https on the same host and port).
+   */
+  static boolean sameOrigin(String origin, @Nullable String host) {
+    if (host == null || host.isBlank()) {
+      return false;
+    }
+    String h = host.trim();
+    return origin.equalsIgnoreCase("http://" + h) || origin.equalsIgnoreCase("https://" + h);
   }
 
   /** Reads and discards at most 64 KiB of a request body. */

@@ -403,6 +403,32 @@ class LivePageHttpTest {
   }
 
   @Test
+  void releaseThroughATlsProxyIsSameOriginWhenTheHostMatches() throws Exception {
+    // docs/live.md: bound elsewhere, put the page behind TLS (a reverse proxy); the browser's
+    // Origin is then https://<the Host it asked for>: the same site, not a cross-origin request
+    String token = "tls-proxy-token-0123456789";
+    try (Fixture f = new Fixture(b -> b.allowRelease(true).accessToken(token))) {
+      String host = "127.0.0.1:" + f.page.uri().getPort();
+      f.quarantine.quarantine("client-9", Severity.WARNING, "test");
+      String path = "/api/release?key=client-9";
+      String auth = "Bearer " + token;
+      assertThat(f.post(path, "Authorization", auth, "Origin", "https://evil.example").statusCode())
+          .isEqualTo(403);
+      assertThat(f.post(path, "Authorization", auth, "Origin", "https://127.0.0.1:1").statusCode())
+          .as("another port is another origin")
+          .isEqualTo(403);
+      assertThat(f.post(path, "Authorization", auth, "Origin", "ftp://" + host).statusCode())
+          .isEqualTo(403);
+      assertThat(f.quarantine.isQuarantined("client-9")).isTrue();
+
+      HttpResponse<String> r = f.post(path, "Authorization", auth, "Origin", "https://" + host);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(Fixture.parse(r.body()).get("released").asBoolean()).isTrue();
+      assertThat(f.quarantine.isQuarantined("client-9")).isFalse();
+    }
+  }
+
+  @Test
   void aTakenPortOrAClosedAgentFailsTheStartAndLeavesNothingRunning() throws Exception {
     try (Fixture f = new Fixture()) {
       int port = f.page.uri().getPort();
