@@ -160,7 +160,8 @@ final class Routes implements HttpHandler {
       given = auth.substring(7).trim();
     }
     if (given == null) {
-      given = queryParam(ex.getRequestURI().getRawQuery(), "token");
+      // a token holds no space: a '+' typed in the address (base64) is the token's own
+      given = queryParam(ex.getRequestURI().getRawQuery(), "token", false);
     }
     // hashes first: equal lengths, so the comparison's time tells nothing about the token
     return given != null && MessageDigest.isEqual(expected, sha256(given));
@@ -272,7 +273,7 @@ final class Routes implements HttpHandler {
       return;
     }
     drain(ex.getRequestBody());
-    String key = queryParam(ex.getRequestURI().getRawQuery(), "key");
+    String key = queryParam(ex.getRequestURI().getRawQuery(), "key", true);
     if (key == null || key.isEmpty()) {
       send(ex, 400, "text/plain", "key required: POST /api/release?key=...\n");
       return;
@@ -310,7 +311,8 @@ final class Routes implements HttpHandler {
 
   // ---- helpers ----
 
-  static @Nullable String queryParam(@Nullable String rawQuery, String name) {
+  /** The first value of {@code name}; {@code plusIsSpace}: a '+' decodes to a space (forms). */
+  static @Nullable String queryParam(@Nullable String rawQuery, String name, boolean plusIsSpace) {
     if (rawQuery == null) {
       return null;
     }
@@ -318,7 +320,8 @@ final class Routes implements HttpHandler {
       int eq = part.indexOf('=');
       String k = eq < 0 ? part : part.substring(0, eq);
       if (name.equals(decode(k))) {
-        return eq < 0 ? "" : decode(part.substring(eq + 1));
+        String v = eq < 0 ? "" : part.substring(eq + 1);
+        return decode(plusIsSpace ? v : v.replace("+", "%2B"));
       }
     }
     return null;

@@ -182,6 +182,22 @@ class LivePageHttpTest {
   }
 
   @Test
+  void aTokenWithAPlusWorksAsTypedInTheAddress() throws Exception {
+    // a random base64 token has + / =; docs/live.md: a browser opens /?token=t. A token holds no
+    // space, so a + in the address is the token's own
+    String token = "Ab+cD/eF=0123456789+";
+    try (Fixture f = new Fixture(b -> b.accessToken(token))) {
+      assertThat(f.get("/?token=" + token).statusCode()).isEqualTo(200);
+      assertThat(f.get("/api/snapshot?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8))
+              .statusCode())
+          .as("percent-encoded, as the page's own requests send it")
+          .isEqualTo(200);
+      assertThat(f.get("/?token=" + token.replace('+', ' ').replace(" ", "%20")).statusCode())
+          .isEqualTo(401);
+    }
+  }
+
+  @Test
   void thePageIsOneDocumentWithAStrictContentSecurityPolicyAndNoNetwork() throws Exception {
     try (Fixture f = new Fixture()) {
       HttpResponse<String> r = f.get("/");
