@@ -110,7 +110,7 @@
 
   function stacks(t) {
     // groups in a fixed order; counts per bucket per group
-    var groups = [], byGroup = {};
+    var groups = [], byGroup = Object.create(null); // no prototype: a type may be "constructor" or "__proto__"
     t.series.forEach(function (s) {
       var g = state.group === 'severity' ? s.severity : s.type;
       if (!byGroup[g]) { byGroup[g] = new Array(t.labels.length).fill(0); groups.push(g); }

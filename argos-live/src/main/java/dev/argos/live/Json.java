@@ -73,6 +73,19 @@ final class Json {
     return SafeText.neutralise(s, MAX_STRING);
   }
 
+  /**
+   * Every figure of a snapshot (Argos bounds how many there are), not only the first {@link
+   * #MAX_ENTRIES} as {@link #trim} would keep of another map: names neutralised and kept whole up
+   * to {@link #MAX_NAME}, values trimmed.
+   */
+  static Map<String, @Nullable Object> figures(Map<String, ?> figures) {
+    Map<String, @Nullable Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, ?> e : figures.entrySet()) {
+      out.put(SafeText.neutralise(e.getKey(), MAX_NAME), trim(e.getValue(), 1));
+    }
+    return out;
+  }
+
   /** {@code v} in the page's bounds: see the class documentation. */
   static @Nullable Object trim(@Nullable Object v, int depth) {
     if (v == null || v instanceof Boolean || v instanceof Long || v instanceof Integer

@@ -204,7 +204,7 @@ final class LiveState {
     Map<String, @Nullable Object> m = new LinkedHashMap<>();
     m.put("time", now.toString());
     m.put("seq", seq);
-    m.put("figures", figures == null ? Map.of() : Json.trim(figures.figures(), 0));
+    m.put("figures", figures == null ? Map.of() : Json.figures(figures.figures()));
     m.put("figuresTime", figures == null ? null : figures.timestamp().toString());
     Map<String, @Nullable Object> s = series.toMap();
     s.put("intervalMs", sampleIntervalMs);

@@ -160,7 +160,8 @@ final class Routes implements HttpHandler {
       given = auth.substring(7).trim();
     }
     if (given == null) {
-      given = queryParam(ex.getRequestURI().getRawQuery(), "token");
+      // a token holds no space: a '+' typed in the address (base64) is the token's own
+      given = queryParam(ex.getRequestURI().getRawQuery(), "token", false);
     }
     // hashes first: equal lengths, so the comparison's time tells nothing about the token
     return given != null && MessageDigest.isEqual(expected, sha256(given));
@@ -267,12 +268,12 @@ final class Routes implements HttpHandler {
     }
     String origin = ex.getRequestHeaders().getFirst("Origin");
     String host = ex.getRequestHeaders().getFirst("Host");
-    if (origin != null && !origin.equalsIgnoreCase("http://" + host)) {
+    if (origin != null && !sameOrigin(origin, host)) {
       send(ex, 403, "text/plain", "cross-origin release refused\n");
       return;
     }
     drain(ex.getRequestBody());
-    String key = queryParam(ex.getRequestURI().getRawQuery(), "key");
+    String key = queryParam(ex.getRequestURI().getRawQuery(), "key", true);
     if (key == null || key.isEmpty()) {
       send(ex, 400, "text/plain", "key required: POST /api/release?key=...\n");
       return;
@@ -282,6 +283,20 @@ final class Routes implements HttpHandler {
         ex,
         200,
         Json.bytes(Map.of("key", SafeText.neutralise(key, Json.MAX_STRING), "released", released)));
+  }
+
+  /**
+   * Whether a request's {@code Origin} is this page as the browser reached it: the host and port
+   * it asked for ({@code Host}), over http, or over https through the TLS proxy the docs advise
+   * in front of a page bound elsewhere (this port speaks plain HTTP, so no other site can be
+   * https on the same host and port).
+   */
+  static boolean sameOrigin(String origin, @Nullable String host) {
+    if (host == null || host.isBlank()) {
+      return false;
+    }
+    String h = host.trim();
+    return origin.equalsIgnoreCase("http://" + h) || origin.equalsIgnoreCase("https://" + h);
   }
 
   /** Reads and discards at most 64 KiB of a request body. */
@@ -296,7 +311,8 @@ final class Routes implements HttpHandler {
 
   // ---- helpers ----
 
-  static @Nullable String queryParam(@Nullable String rawQuery, String name) {
+  /** The first value of {@code name}; {@code plusIsSpace}: a '+' decodes to a space (forms). */
+  static @Nullable String queryParam(@Nullable String rawQuery, String name, boolean plusIsSpace) {
     if (rawQuery == null) {
       return null;
     }
@@ -304,7 +320,8 @@ final class Routes implements HttpHandler {
       int eq = part.indexOf('=');
       String k = eq < 0 ? part : part.substring(0, eq);
       if (name.equals(decode(k))) {
-        return eq < 0 ? "" : decode(part.substring(eq + 1));
+        String v = eq < 0 ? "" : part.substring(eq + 1);
+        return decode(plusIsSpace ? v : v.replace("+", "%2B"));
       }
     }
     return null;

@@ -102,7 +102,7 @@ class LivePageBrowserTest {
           .until(() -> browser.driver.findElements(By.cssSelector("#quarantine td.key")).size() == 1);
       assertThat(browser.driver.findElements(By.cssSelector("#quarantine button"))).isEmpty();
     }
-    String token = "browser-token-0123456789";
+    String token = "browser+token/0123456789="; // base64-like: the + typed as it is
     try (Fixture f = new Fixture(b -> b.allowRelease(true).accessToken(token))) {
       f.quarantine.quarantine("198.51.100.2", Severity.WARNING, "burst");
       open(f, "?token=" + token);

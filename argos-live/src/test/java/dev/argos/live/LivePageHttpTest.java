@@ -63,6 +63,21 @@ class LivePageHttpTest {
   }
 
   @Test
+  void theSnapshotHoldsEveryFigureOfArgosNotOnlyTheFirst32() throws Exception {
+    try (Fixture f = new Fixture()) {
+      await() // Argos measures its first figures on its sampler thread, after its start
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> f.argos.snapshot().figures().containsKey("lag.jvm.p99Ms"));
+      Set<String> names = f.argos.snapshot().figures().keySet();
+      assertThat(names.size()).as("Argos's figures").isGreaterThan(Json.MAX_ENTRIES);
+      JsonNode figures = Fixture.parse(f.get("/api/snapshot").body()).get("figures");
+      Set<String> shown = new java.util.HashSet<>();
+      figures.fieldNames().forEachRemaining(shown::add);
+      assertThat(shown).containsAll(names);
+    }
+  }
+
+  @Test
   void theEventStreamStartsWithASnapshotThenDeliversAPublishedSignal() throws Exception {
     try (Fixture f = new Fixture();
         Fixture.Events events = f.events("/api/events")) {
@@ -163,6 +178,22 @@ class LivePageHttpTest {
         assertThat(events.response.statusCode()).isEqualTo(200);
         events.next("snapshot");
       }
+    }
+  }
+
+  @Test
+  void aTokenWithAPlusWorksAsTypedInTheAddress() throws Exception {
+    // a random base64 token has + / =; docs/live.md: a browser opens /?token=t. A token holds no
+    // space, so a + in the address is the token's own
+    String token = "Ab+cD/eF=0123456789+";
+    try (Fixture f = new Fixture(b -> b.accessToken(token))) {
+      assertThat(f.get("/?token=" + token).statusCode()).isEqualTo(200);
+      assertThat(f.get("/api/snapshot?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8))
+              .statusCode())
+          .as("percent-encoded, as the page's own requests send it")
+          .isEqualTo(200);
+      assertThat(f.get("/?token=" + token.replace('+', ' ').replace(" ", "%20")).statusCode())
+          .isEqualTo(401);
     }
   }
 
@@ -384,6 +415,32 @@ class LivePageHttpTest {
       assertThat(Fixture.parse(f.post(path, "Authorization", "Bearer " + token).body())
               .get("released").asBoolean())
           .isFalse();
+    }
+  }
+
+  @Test
+  void releaseThroughATlsProxyIsSameOriginWhenTheHostMatches() throws Exception {
+    // docs/live.md: bound elsewhere, put the page behind TLS (a reverse proxy); the browser's
+    // Origin is then https://<the Host it asked for>: the same site, not a cross-origin request
+    String token = "tls-proxy-token-0123456789";
+    try (Fixture f = new Fixture(b -> b.allowRelease(true).accessToken(token))) {
+      String host = "127.0.0.1:" + f.page.uri().getPort();
+      f.quarantine.quarantine("client-9", Severity.WARNING, "test");
+      String path = "/api/release?key=client-9";
+      String auth = "Bearer " + token;
+      assertThat(f.post(path, "Authorization", auth, "Origin", "https://evil.example").statusCode())
+          .isEqualTo(403);
+      assertThat(f.post(path, "Authorization", auth, "Origin", "https://127.0.0.1:1").statusCode())
+          .as("another port is another origin")
+          .isEqualTo(403);
+      assertThat(f.post(path, "Authorization", auth, "Origin", "ftp://" + host).statusCode())
+          .isEqualTo(403);
+      assertThat(f.quarantine.isQuarantined("client-9")).isTrue();
+
+      HttpResponse<String> r = f.post(path, "Authorization", auth, "Origin", "https://" + host);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(Fixture.parse(r.body()).get("released").asBoolean()).isTrue();
+      assertThat(f.quarantine.isQuarantined("client-9")).isFalse();
     }
   }
 

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,33 +57,36 @@ final class ServerExecutorWatcher implements ApplicationListener<WebServerInitia
       String namespace = event.getApplicationContext().getServerNamespace();
       WebServer server = event.getWebServer();
       Executor executor = null;
+      Executor shown = null;
       String kind = null;
       if (TOMCAT && TomcatExecutors.isTomcat(server)) {
         executor = TomcatExecutors.tomcat(server);
+        shown = executor;
         kind = "tomcat";
       } else if (JETTY && JettyExecutors.isJetty(server)) {
-        executor = JettyExecutors.jetty(server);
+        shown = JettyExecutors.jetty(server);
+        executor = shown == null ? null : JettyExecutors.watchable(shown);
         kind = "jetty";
       }
-      if (executor == null || kind == null) {
+      if (executor == null || shown == null || kind == null) {
         log.info(
             "argos: the executor of {} is not watched (supported: Tomcat, Jetty)",
             SafeText.neutralise(server.getClass().getName(), 128));
         return;
       }
       String name = namespace == null || namespace.isEmpty() ? kind : kind + "-" + namespace;
-      watch(name, executor);
+      watch(name, executor, shown.getClass().getName());
     } catch (RuntimeException | LinkageError failed) {
       log.warn("argos: could not watch the web server's executor: {}", Throwables.describe(failed));
     }
   }
 
-  private synchronized void watch(String name, Executor executor) {
+  private synchronized void watch(String name, Executor executor, String className) {
     if (closed || watched.containsKey(name)) {
       return;
     }
     watches.add(argos.watch(name, executor));
-    watched.put(name, executor.getClass().getName());
+    watched.put(name, className);
   }
 
   /** The names watched and the class of each executor. */
@@ -132,6 +137,65 @@ final class ServerExecutorWatcher implements ApplicationListener<WebServerInitia
       return ((org.springframework.boot.web.embedded.jetty.JettyWebServer) server)
           .getServer()
           .getThreadPool();
+    }
+
+    /**
+     * Jetty's pool as Argos watches it. The pool is no ExecutorService and refuses work both once
+     * stopped and when its bounded queue is full ({@code server.jetty.threads.max-queue-capacity}):
+     * watched as a plain Executor, the first full queue would end the watch, in the very overload
+     * it is for. As an ExecutorService that is shut down only once the pool no longer runs, a full
+     * queue is saturation (lagging, its probe retried) and a stop ends the watch.
+     */
+    static Executor watchable(Executor pool) {
+      return pool instanceof org.eclipse.jetty.util.component.LifeCycle life
+          ? new JettyPool(pool, life)
+          : pool;
+    }
+
+    /** See {@link #watchable}; never stops Jetty's pool (its server does). */
+    private static final class JettyPool extends AbstractExecutorService {
+      private final Executor pool;
+      private final org.eclipse.jetty.util.component.LifeCycle life;
+
+      JettyPool(Executor pool, org.eclipse.jetty.util.component.LifeCycle life) {
+        this.pool = pool;
+        this.life = life;
+      }
+
+      @Override
+      public void execute(Runnable task) {
+        pool.execute(task);
+      }
+
+      @Override
+      public boolean isShutdown() {
+        return !life.isRunning();
+      }
+
+      @Override
+      public boolean isTerminated() {
+        return life.isStopped() || life.isFailed();
+      }
+
+      @Override
+      public void shutdown() {
+        throw new UnsupportedOperationException("Jetty's pool stops with its server");
+      }
+
+      @Override
+      public List<Runnable> shutdownNow() {
+        throw new UnsupportedOperationException("Jetty's pool stops with its server");
+      }
+
+      @Override
+      public boolean awaitTermination(long timeout, TimeUnit unit) {
+        return isTerminated();
+      }
+
+      @Override
+      public String toString() {
+        return "Jetty " + pool.getClass().getSimpleName();
+      }
     }
   }
 }
