@@ -25,9 +25,9 @@ class IncidentDemoTest {
     assertThat(incidents).extracting(Signal::key).containsOnly(first.key());
     Signal last = incidents.get(incidents.size() - 1);
     if (!last.isResolved()) {
-      // only a JVM-wide stall episode (the loaded host) may keep it open: it ends after 10 s calm
+      // only a JVM-wide stall episode (the loaded host) may keep it open: it ends after 10 s of calm
       assertThat(last.data().get(DataKeys.CHAIN).toString()).contains("key=jvm");
-      assertThat(lines).anySatisfy(l -> assertThat(l).contains("still open after 12 s"));
+      assertThat(lines).anySatisfy(l -> assertThat(l).contains("still open after 16 s"));
     } else {
       assertThat(lines).anySatisfy(l -> assertThat(l).contains(first.key() + " resolved"));
     }
