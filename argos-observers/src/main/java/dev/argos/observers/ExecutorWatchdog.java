@@ -350,9 +350,10 @@ final class ExecutorWatchdog implements FineSampler {
   }
 
   /**
-   * Stops watching; a running episode (repeated stalls waiting for their quiet time) ends with its
-   * resolved signal ({@code how = "closed"}), as the JVM stall meter's does. Called after the
-   * sampler thread has stopped.
+   * Stops watching; a running episode ends with its resolved signal, as the JVM stall meter's
+   * does: at its last stall's end with that stall's {@code how} when it was waiting for its quiet
+   * time, or now with {@code how = "closed"} when a stall is in progress. Called after the sampler
+   * thread has stopped.
    */
   @Override
   public void close() {
