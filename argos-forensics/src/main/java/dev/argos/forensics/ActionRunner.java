@@ -263,7 +263,8 @@ final class ActionRunner implements AutoCloseable {
     boolean matches;
     try {
       matches = spec.condition().test(trigger);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // the user's code: an assert, a missing class or a deep recursion must not end the thread
       publish(spec.name(), trigger, ActionResult.FAILURE, 0, "condition threw " + Throwables.describe(e), null, Map.of());
       return;
     }

@@ -369,4 +369,29 @@ class ActionRunnerTest {
     }
     return names;
   }
+
+  @Test
+  void aConditionThrowingAnErrorIsAFailureAndTheRunnerGoesOn() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    ActionRunner r =
+        runner(
+            List.of(
+                new ActionSpec("assert", s -> {
+                  throw new AssertionError("the user's assert");
+                }, c -> ActionResult.SUCCESS),
+                onBurst("block", c -> {
+                  runs.incrementAndGet();
+                  return ActionResult.SUCCESS;
+                })));
+    r.offer(burst("10.0.0.1"));
+    Signal failed = next();
+    assertThat(failed.data()).containsEntry("action", "assert").containsEntry("result", "failure");
+    assertThat((String) failed.data().get("reason")).contains("the user's assert");
+    // the dispatcher survived: the next action of the same trigger and later triggers still run
+    assertThat(next().data()).containsEntry("action", "block").containsEntry("result", "success");
+    r.offer(burst("10.0.0.2"));
+    assertThat(next().data()).containsEntry("action", "assert");
+    assertThat(next().data()).containsEntry("action", "block").containsEntry("target", "10.0.0.2");
+    assertThat(runs).hasValue(2);
+  }
 }
