@@ -389,9 +389,36 @@ class ActionRunnerTest {
     assertThat((String) failed.data().get("reason")).contains("the user's assert");
     // the dispatcher survived: the next action of the same trigger and later triggers still run
     assertThat(next().data()).containsEntry("action", "block").containsEntry("result", "success");
-    r.offer(burst("10.0.0.2"));
-    assertThat(next().data()).containsEntry("action", "assert");
+    r.offer(burst("10.0.0.2")); // the condition's repeated failure is counted, not published again
     assertThat(next().data()).containsEntry("action", "block").containsEntry("target", "10.0.0.2");
     assertThat(runs).hasValue(2);
+  }
+
+  @Test
+  void aConditionThatThrowsOnEverySignalIsReportedOncePerMinuteNotOncePerSignal() throws Exception {
+    // the careless condition: data.x is missing on most signals, so it throws on each of them
+    ActionRunner r =
+        runner(
+            List.of(
+                new ActionSpec("careless", s -> s.data().get("x").equals("y"), c -> ActionResult.SUCCESS),
+                new ActionSpec("mark", s -> "marker".equals(s.key()), c -> ActionResult.SUCCESS)));
+    r.offer(burst("10.0.0.1"));
+    Signal first = next();
+    assertThat(first.data()).containsEntry("action", "careless").containsEntry("result", "failure");
+    assertThat((String) first.data().get("reason")).contains("condition threw");
+    for (int i = 0; i < 5; i++) {
+      r.offer(burst("10.0.0." + (i + 2)));
+    }
+    r.offer(burst("marker")); // fails the careless condition too: counted, not published
+    Signal marker = next();
+    assertThat(marker.data()).as("no record per failing signal").containsEntry("action", "mark");
+    assertThat(published).isEmpty();
+    clock.advance(Duration.ofSeconds(60));
+    r.offer(burst("10.0.0.9"));
+    Signal again = next();
+    assertThat(again.data())
+        .containsEntry("action", "careless")
+        .containsEntry("result", "failure")
+        .containsEntry("suppressed", 6);
   }
 }
