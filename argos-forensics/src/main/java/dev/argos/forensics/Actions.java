@@ -45,13 +45,16 @@ public final class Actions {
   private static final String EVIDENCE = "evidence";
   private static final String EVIDENCE_SKIPPED = "evidenceSkipped";
 
+  /** An incident origin's name for a burst of all traffic (no client key). */
+  private static final String ALL_TRAFFIC = "*";
+
   private Actions() {}
 
   /**
    * Quarantines the trigger's key (for the quarantine's default time-to-live, with the trigger's
    * severity): the client key of a {@code burst}, or, for an incident, its origin's name when the
    * origin is a key ({@code data.origin.kind = "key"}). {@link ActionResult#SKIPPED} when there
-   * is no key, or when the quarantine refused it (an allowlisted key, or no quarantine
+   * is no key (a burst of all traffic, origin name {@code "*"}, has none), or when the quarantine refused it (an allowlisted key, or no quarantine
    * configured).
    */
   public static Action quarantineKey() {
@@ -218,7 +221,8 @@ public final class Actions {
       if (origin instanceof Map<?, ?> m
           && "key".equals(m.get(DataKeys.KIND))
           && m.get(NAME) instanceof String name
-          && !name.isEmpty()) {
+          && !name.isEmpty()
+          && !ALL_TRAFFIC.equals(name)) { // a burst of all traffic: no key to quarantine
         return name;
       }
       return null;

@@ -91,6 +91,16 @@ class ActionsTest {
   }
 
   @Test
+  void quarantineKeyOnAnIncidentOfAllTrafficQuarantinesNoKey() throws Exception {
+    ActionRunner r = runner(null, new ActionSpec("quarantine", s -> true, Actions.quarantineKey()));
+    // a burst of all traffic (no key) is the origin: data.origin = {kind: key, name: "*"}
+    r.offer(incident("inc-3", "key", "*"));
+    Signal s = next();
+    assertThat(s.data()).containsEntry("result", "skipped").containsEntry("reason", "no key to quarantine");
+    assertThat(agent.quarantine().isQuarantined("*")).isFalse();
+  }
+
+  @Test
   void quarantineKeyWithoutAQuarantineIsSkipped() throws Exception {
     try (Agent bare = Agent.createAgent(AgentConfig.builder().build())) {
       ActionRunner r =
