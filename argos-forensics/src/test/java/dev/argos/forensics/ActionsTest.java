@@ -98,6 +98,18 @@ class ActionsTest {
     Signal s = next();
     assertThat(s.data()).containsEntry("result", "skipped").containsEntry("reason", "no key to quarantine");
     assertThat(agent.quarantine().isQuarantined("*")).isFalse();
+    // a client whose key really is "*": the chain's origin step carries it, so it is quarantined
+    Map<String, Object> step = new java.util.HashMap<>();
+    step.put("type", "burst");
+    step.put("key", "*");
+    step.put("role", "origin");
+    r.offer(Signal.builder(Signal.TYPE_INCIDENT).severity(Severity.CRITICAL).key("inc-4").message("chain")
+        .data("state", "open")
+        .data("origin", Map.of("kind", "key", "name", "*", "type", "burst"))
+        .data("chain", List.of(step))
+        .build());
+    assertThat(next().data()).containsEntry("result", "success").containsEntry("quarantined", "*");
+    assertThat(agent.quarantine().isQuarantined("*")).isTrue();
   }
 
   @Test
