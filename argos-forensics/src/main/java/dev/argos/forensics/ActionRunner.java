@@ -115,6 +115,9 @@ final class ActionRunner implements AutoCloseable {
   private final Map<String, long[]> conditionFailures = new java.util.HashMap<>();
   private final AtomicLong dropped = new AtomicLong();
   private final ThreadPoolExecutor workers;
+  // the threads the pool made (at most MAX_WORKERS alive): close() joins them, since the pool
+  // says it has terminated a moment before its last thread has ended; pruned as they end
+  private final java.util.Set<Thread> workerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread dispatcher;
   private volatile boolean closed;
 
@@ -170,6 +173,8 @@ final class ActionRunner implements AutoCloseable {
             r -> {
               Thread t = new Thread(r, THREAD_NAME + "-run-" + n.incrementAndGet());
               t.setDaemon(true);
+              workerThreads.removeIf(w -> !w.isAlive()); // the ones that ended: bounded
+              workerThreads.add(t);
               return t;
             });
     this.dispatcher = new Thread(this::dispatch, THREAD_NAME);
@@ -225,6 +230,11 @@ final class ActionRunner implements AutoCloseable {
         dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       }
       workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      for (Thread t : workerThreads) {
+        if (t != Thread.currentThread()) {
+          t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

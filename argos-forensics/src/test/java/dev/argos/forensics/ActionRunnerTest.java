@@ -360,6 +360,25 @@ class ActionRunnerTest {
     assertThat(r.dropped()).isEqualTo(1);
   }
 
+  @Test
+  void closeReturnsOnlyOnceItsWorkerThreadsHaveEnded() throws Exception {
+    // the pool may report itself terminated a moment before its last worker thread has ended:
+    // close() promises no thread left when it returns, so it must wait for the threads themselves
+    for (int i = 0; i < 30; i++) {
+      CountDownLatch started = new CountDownLatch(1);
+      ActionRunner r =
+          runner(List.of(onBurst("slow", c -> {
+            started.countDown();
+            new CountDownLatch(1).await(); // until interrupted by close()
+            return ActionResult.SUCCESS;
+          })));
+      r.offer(burst("k"));
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      r.close();
+      assertThat(threadsNamed("argos-actions")).as("round %d", i).isEmpty();
+    }
+  }
+
   static List<String> threadsNamed(String prefix) {
     List<String> names = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
