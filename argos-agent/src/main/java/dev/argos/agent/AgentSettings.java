@@ -34,6 +34,8 @@ import org.jspecify.annotations.Nullable;
 final class AgentSettings {
   /** Largest settings file read, in bytes. */
   static final long MAX_FILE_BYTES = 64 * 1024;
+  /** Unknown settings named one by one at most; the rest are counted in one sentence. */
+  static final int MAX_UNKNOWN_SHOWN = 10;
 
   private static final Pattern SIMPLE_DURATION =
       Pattern.compile("([0-9]{1,12})\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
@@ -111,7 +113,12 @@ final class AgentSettings {
   /** Reads {@code file}; an unreadable or oversized file yields the defaults and one problem. */
   static AgentSettings read(Path file) {
     try {
-      if (Files.size(file) > MAX_FILE_BYTES) {
+      byte[] bytes;
+      try (java.io.InputStream in = Files.newInputStream(file)) {
+        // at most one byte past the limit: a file's reported size can lie (/proc reports 0)
+        bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+      }
+      if (bytes.length > MAX_FILE_BYTES) {
         return new AgentSettings(
             Map.of(),
             List.of(
@@ -122,7 +129,14 @@ final class AgentSettings {
                     + " bytes; defaults used"));
       }
       Properties p = new Properties();
-      try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+              .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+              .decode(java.nio.ByteBuffer.wrap(bytes))
+              .toString();
+      try (Reader r = new java.io.StringReader(text)) {
         p.load(r);
       }
       return parse(p, "config file " + shown(file.getFileName().toString()));
@@ -142,10 +156,14 @@ final class AgentSettings {
   static AgentSettings parse(Properties p, String where) {
     Map<String, String> ok = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
+    int unknown = 0;
     for (String name : new TreeSet<>(p.stringPropertyNames())) {
       String value = p.getProperty(name, "").strip();
       Setting setting = SETTINGS.get(name);
       if (setting == null) {
+        if (++unknown > MAX_UNKNOWN_SHOWN) {
+          continue; // counted: one WARN line per entry of a wrong file would flood standard error
+        }
         problems.add(
             where
                 + ": unknown setting "
@@ -169,6 +187,13 @@ final class AgentSettings {
                 + shown(String.valueOf(e.getMessage()))
                 + "); its default is used");
       }
+    }
+    if (unknown > MAX_UNKNOWN_SHOWN) {
+      problems.add(
+          where
+              + ": "
+              + (unknown - MAX_UNKNOWN_SHOWN)
+              + " more unknown settings ignored (is it the right file?)");
     }
     // the one check across settings: the window is at least the sample rate
     try {

@@ -146,4 +146,32 @@ class AgentSettingsTest {
     assertThat(b.values()).isEmpty();
     assertThat(b.problems()).singleElement().asString().contains("larger than 65536 bytes");
   }
+
+  @Test
+  void aFileWhoseReportedSizeLiesIsReadAtMostToTheLimit() {
+    // /proc files report size 0 whatever they hold: kallsyms is megabytes of text (one unknown
+    // key a line), which must not be read whole, nor make a WARN line per line
+    Path lying = Path.of("/proc/kallsyms");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(lying), "Linux /proc");
+    AgentSettings s =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            Duration.ofSeconds(20), () -> AgentSettings.read(lying));
+    assertThat(s.values()).isEmpty();
+    assertThat(s.problems()).singleElement().asString().contains("larger than 65536 bytes");
+  }
+
+  @Test
+  void aWrongFileOfManyUnknownEntriesIsAFewProblemsNotOneAnEntry() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 1_000; i++) {
+      sb.append("key").append(i).append("=v\n");
+    }
+    Path wrong = tmp.resolve("wrong.properties");
+    Files.writeString(wrong, sb.toString() + "argos.app=kept\n", StandardCharsets.UTF_8);
+    AgentSettings s = AgentSettings.read(wrong);
+    assertThat(s.builders().app).isEqualTo("kept");
+    assertThat(s.problems()).hasSize(AgentSettings.MAX_UNKNOWN_SHOWN + 1);
+    assertThat(s.problems().get(AgentSettings.MAX_UNKNOWN_SHOWN))
+        .contains((1_000 - AgentSettings.MAX_UNKNOWN_SHOWN) + " more unknown settings ignored");
+  }
 }

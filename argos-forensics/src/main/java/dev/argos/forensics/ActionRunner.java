@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #offer(Signal)} never blocks and never throws: it puts the signal in a queue of
  *       {@value #QUEUE_CAPACITY} (a full queue drops it, counted in {@link #dropped()}).
  *   <li>The daemon thread {@value #THREAD_NAME} takes signals in order, evaluates the conditions
- *       (they must be quick: a condition that throws counts as a failure of its action) and the
+ *       (they must be quick: a condition that throws counts as a failure of its action, published
+ *       at most once a minute per action, with the count held back in {@code data.suppressed}) and the
  *       guardrails, and hands each run to a worker thread ({@value #THREAD_NAME}{@code -run-<n>})
  *       with a time limit (30 s by default). An action past its limit is interrupted and
  *       recorded as a {@link ActionResult#FAILURE} ("timed out"); the next action runs on
@@ -79,6 +80,8 @@ final class ActionRunner implements AutoCloseable {
   static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(30);
   /** Recent signals kept for {@link Actions#captureEvidence()}'s {@code signals.jsonl}. */
   static final int RECENT_SIGNALS = 256;
+  /** A condition's failure is published at most once per this, per action. */
+  static final Duration CONDITION_FAILURE_EVERY = Duration.ofMinutes(1);
   /** Most entries an action may add with {@link ActionContext#note}. */
   static final int MAX_NOTES = 16;
 
@@ -108,8 +111,13 @@ final class ActionRunner implements AutoCloseable {
   private final long timeLimitNanos;
   private final BlockingQueue<Signal> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final ArrayDeque<Signal> recent = new ArrayDeque<>(); // dispatcher thread only
+  // dispatcher thread only; one entry per registered action at most
+  private final Map<String, long[]> conditionFailures = new java.util.HashMap<>();
   private final AtomicLong dropped = new AtomicLong();
   private final ThreadPoolExecutor workers;
+  // the threads the pool made (at most MAX_WORKERS alive): close() joins them, since the pool
+  // says it has terminated a moment before its last thread has ended; pruned as they end
+  private final java.util.Set<Thread> workerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread dispatcher;
   private volatile boolean closed;
 
@@ -165,6 +173,8 @@ final class ActionRunner implements AutoCloseable {
             r -> {
               Thread t = new Thread(r, THREAD_NAME + "-run-" + n.incrementAndGet());
               t.setDaemon(true);
+              workerThreads.removeIf(w -> !w.isAlive()); // the ones that ended: bounded
+              workerThreads.add(t);
               return t;
             });
     this.dispatcher = new Thread(this::dispatch, THREAD_NAME);
@@ -220,6 +230,11 @@ final class ActionRunner implements AutoCloseable {
         dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
       }
       workers.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      for (Thread t : workerThreads) {
+        if (t != Thread.currentThread()) {
+          t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -263,8 +278,13 @@ final class ActionRunner implements AutoCloseable {
     boolean matches;
     try {
       matches = spec.condition().test(trigger);
-    } catch (RuntimeException e) {
-      publish(spec.name(), trigger, ActionResult.FAILURE, 0, "condition threw " + Throwables.describe(e), null, Map.of());
+    } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+      // the user's code: an assert, a missing class or a deep recursion must not end the thread
+      int held = conditionFailureToReport(spec.name());
+      if (held >= 0) {
+        publish(spec.name(), trigger, ActionResult.FAILURE, 0, "condition threw " + Throwables.describe(e), null,
+            held > 0 ? Map.of(DataKeys.SUPPRESSED, held) : Map.of());
+      }
       return;
     }
     if (!matches) {
@@ -299,6 +319,28 @@ final class ActionRunner implements AutoCloseable {
     Map<String, @Nullable Object> data = ctx.notes();
     data.putAll(held);
     publish(spec.name(), trigger, o.result, d.attempt(), o.reason, null, data);
+  }
+
+  /**
+   * A condition that throws usually throws on every signal (a field most signals lack): its
+   * failure is published at most once per {@link #CONDITION_FAILURE_EVERY} per action, the
+   * next record carrying how many were held back. Returns that count, or -1 to stay quiet.
+   */
+  private int conditionFailureToReport(String action) {
+    long now = clock.nanoTime();
+    long[] st = conditionFailures.get(action); // {last report nanos, held back}
+    if (st == null) {
+      conditionFailures.put(action, new long[] {now, 0});
+      return 0;
+    }
+    if (now - st[0] < CONDITION_FAILURE_EVERY.toNanos()) {
+      st[1]++;
+      return -1;
+    }
+    int held = (int) Math.min(Integer.MAX_VALUE, st[1]);
+    st[0] = now;
+    st[1] = 0;
+    return held;
   }
 
   private record Outcome(ActionResult result, @Nullable String reason) {}

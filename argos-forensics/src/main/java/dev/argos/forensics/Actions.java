@@ -45,13 +45,17 @@ public final class Actions {
   private static final String EVIDENCE = "evidence";
   private static final String EVIDENCE_SKIPPED = "evidenceSkipped";
 
+  /** An incident origin's name for a burst of all traffic (no client key). */
+  private static final String ALL_TRAFFIC = "*";
+
   private Actions() {}
 
   /**
    * Quarantines the trigger's key (for the quarantine's default time-to-live, with the trigger's
    * severity): the client key of a {@code burst}, or, for an incident, its origin's name when the
    * origin is a key ({@code data.origin.kind = "key"}). {@link ActionResult#SKIPPED} when there
-   * is no key, or when the quarantine refused it (an allowlisted key, or no quarantine
+   * is no key (a burst of all traffic, origin name {@code "*"} and no key in the chain's origin
+   *     step, has none), or when the quarantine refused it (an allowlisted key, or no quarantine
    * configured).
    */
   public static Action quarantineKey() {
@@ -219,11 +223,25 @@ public final class Actions {
           && "key".equals(m.get(DataKeys.KIND))
           && m.get(NAME) instanceof String name
           && !name.isEmpty()) {
-        return name;
+        // "*" is also the name of a burst of all traffic (no key to quarantine): a client whose
+        // key is "*" is told apart by the chain's origin step, which carries the burst's key
+        return !ALL_TRAFFIC.equals(name) || chainOriginKeyIsStar(trigger) ? name : null;
       }
       return null;
     }
     return trigger.key();
+  }
+
+  /** Whether the incident's chain names a client whose key is literally {@code "*"}. */
+  private static boolean chainOriginKeyIsStar(Signal incident) {
+    if (incident.data().get(DataKeys.CHAIN) instanceof List<?> chain) {
+      for (Object step : chain) {
+        if (step instanceof Map<?, ?> m && "origin".equals(m.get(DataKeys.ROLE))) {
+          return ALL_TRAFFIC.equals(m.get(DataKeys.KEY));
+        }
+      }
+    }
+    return false;
   }
 
   private static Map<String, @Nullable Object> asMap(Signal s) {

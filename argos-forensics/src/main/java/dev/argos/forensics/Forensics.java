@@ -132,8 +132,22 @@ public final class Forensics implements AutoCloseable {
     } else {
       this.thread = null;
     }
-    this.signals = agent.on(Agent.TOPIC_SIGNAL, this::offer);
-    this.closer = agent.closeWith(this);
+    Subscription subscribed = null;
+    try {
+      subscribed = agent.on(Agent.TOPIC_SIGNAL, this::offer);
+      this.closer = agent.closeWith(this);
+    } catch (RuntimeException e) { // the agent is closed: stop what was started above
+      if (subscribed != null) {
+        subscribed.close();
+      }
+      if (actions != null) {
+        closeQuietly(actions);
+      }
+      closeQuietly(capture);
+      gate.stop();
+      throw e;
+    }
+    this.signals = subscribed;
     if (thread != null) {
       thread.start();
     }

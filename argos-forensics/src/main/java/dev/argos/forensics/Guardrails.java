@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * decision ({@link Decision#heldBack()}), so a long incident does not write a record a second.
  *
  * <p>Bounded: at most {@value #MAX_TARGETS} (action, target) pairs are remembered; beyond that
- * the least recently triggered pair is forgotten (it would start again at attempt 1).
+ * the least recently triggered pair that is not in a loop cooldown is forgotten (it would start
+ * again at attempt 1), so a flood of new targets cannot lift a cooldown.
  *
  * <p>Time comes from the injected {@link Clock} only. Thread-safe (synchronized: called once per
  * matching trigger on the {@code argos-actions} thread).
@@ -38,6 +39,8 @@ final class Guardrails {
   static final Duration COOLDOWN = Duration.ofHours(1);
   /** Most (action, target) pairs remembered. */
   static final int MAX_TARGETS = 10_000;
+  /** Eldest pairs looked at for one not in a cooldown when one must be forgotten. */
+  static final int EVICTION_SCAN = 64;
 
   static final String NOT_ALLOWED = "not on the allowlist";
 
@@ -95,7 +98,7 @@ final class Guardrails {
     if (st == null) {
       st = new State();
       states.put(pair, st);
-      trim();
+      trim(st, now);
     }
     if (st.inCooldown) {
       long left = st.cooldownUntil - now;
@@ -158,11 +161,35 @@ final class Guardrails {
     return clock.instant().plusNanos(nanosFromNow);
   }
 
-  private void trim() {
-    Iterator<Map.Entry<Pair, State>> it = states.entrySet().iterator();
-    while (states.size() > maxTargets && it.hasNext()) {
-      it.next();
-      it.remove();
+  /**
+   * Forgets pairs beyond the bound: the least recently triggered one that is not in a loop
+   * cooldown (among the {@value #EVICTION_SCAN} eldest), else the eldest; never {@code fresh}.
+   * So a flood of new targets (an attacker's keys) cannot lift another pair's cooldown.
+   */
+  private void trim(State fresh, long now) {
+    while (states.size() > maxTargets) {
+      Map.Entry<Pair, State> victim = null;
+      Map.Entry<Pair, State> eldest = null;
+      Iterator<Map.Entry<Pair, State>> it = states.entrySet().iterator();
+      for (int scanned = 0; it.hasNext() && scanned < EVICTION_SCAN; scanned++) {
+        Map.Entry<Pair, State> e = it.next();
+        State st = e.getValue();
+        if (st == fresh) {
+          continue;
+        }
+        if (eldest == null) {
+          eldest = e;
+        }
+        if (!(st.inCooldown && st.cooldownUntil - now > 0)) {
+          victim = e;
+          break;
+        }
+      }
+      Map.Entry<Pair, State> out = victim != null ? victim : eldest;
+      if (out == null) {
+        return;
+      }
+      states.remove(out.getKey());
     }
   }
 

@@ -146,7 +146,9 @@ final class Scorer {
         continue;
       }
       String name = e.key != null ? e.key : "*";
-      Candidate c = cands.computeIfAbsent("key:" + name, k -> new Candidate("key", name, e.type, e.onset));
+      // all traffic has a candidate of its own: a client may well send the key "*"
+      String id = e.key != null ? "key:" + name : "allTraffic";
+      Candidate c = cands.computeIfAbsent(id, k -> new Candidate("key", name, e.type, e.onset));
       c.episode = e;
       c.add(e.severity == Severity.CRITICAL ? W_CRITICAL : W_WARNING, true,
           (e.key != null ? "key " + quote(name) : "all traffic") + " burst " + e.severity);
@@ -471,7 +473,7 @@ final class Scorer {
 
   static String describe(Candidate c) {
     return switch (c.kind) {
-      case "key" -> "key".equals(c.kind) && "*".equals(c.name) ? "all traffic" : "key " + quote(c.name);
+      case "key" -> c.episode != null && c.episode.key == null ? "all traffic" : "key " + quote(c.name);
       case "lock" -> "lock owner " + quote(c.name);
       case "allocation" -> "allocation by thread " + quote(c.name);
       case "gc" -> "collector " + quote(c.name);

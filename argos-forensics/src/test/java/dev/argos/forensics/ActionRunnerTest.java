@@ -360,6 +360,25 @@ class ActionRunnerTest {
     assertThat(r.dropped()).isEqualTo(1);
   }
 
+  @Test
+  void closeReturnsOnlyOnceItsWorkerThreadsHaveEnded() throws Exception {
+    // the pool may report itself terminated a moment before its last worker thread has ended:
+    // close() promises no thread left when it returns, so it must wait for the threads themselves
+    for (int i = 0; i < 30; i++) {
+      CountDownLatch started = new CountDownLatch(1);
+      ActionRunner r =
+          runner(List.of(onBurst("slow", c -> {
+            started.countDown();
+            new CountDownLatch(1).await(); // until interrupted by close()
+            return ActionResult.SUCCESS;
+          })));
+      r.offer(burst("k"));
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      r.close();
+      assertThat(threadsNamed("argos-actions")).as("round %d", i).isEmpty();
+    }
+  }
+
   static List<String> threadsNamed(String prefix) {
     List<String> names = new ArrayList<>();
     for (Thread t : Thread.getAllStackTraces().keySet()) {
@@ -368,5 +387,57 @@ class ActionRunnerTest {
       }
     }
     return names;
+  }
+
+  @Test
+  void aConditionThrowingAnErrorIsAFailureAndTheRunnerGoesOn() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    ActionRunner r =
+        runner(
+            List.of(
+                new ActionSpec("assert", s -> {
+                  throw new AssertionError("the user's assert");
+                }, c -> ActionResult.SUCCESS),
+                onBurst("block", c -> {
+                  runs.incrementAndGet();
+                  return ActionResult.SUCCESS;
+                })));
+    r.offer(burst("10.0.0.1"));
+    Signal failed = next();
+    assertThat(failed.data()).containsEntry("action", "assert").containsEntry("result", "failure");
+    assertThat((String) failed.data().get("reason")).contains("the user's assert");
+    // the dispatcher survived: the next action of the same trigger and later triggers still run
+    assertThat(next().data()).containsEntry("action", "block").containsEntry("result", "success");
+    r.offer(burst("10.0.0.2")); // the condition's repeated failure is counted, not published again
+    assertThat(next().data()).containsEntry("action", "block").containsEntry("target", "10.0.0.2");
+    assertThat(runs).hasValue(2);
+  }
+
+  @Test
+  void aConditionThatThrowsOnEverySignalIsReportedOncePerMinuteNotOncePerSignal() throws Exception {
+    // the careless condition: data.x is missing on most signals, so it throws on each of them
+    ActionRunner r =
+        runner(
+            List.of(
+                new ActionSpec("careless", s -> s.data().get("x").equals("y"), c -> ActionResult.SUCCESS),
+                new ActionSpec("mark", s -> "marker".equals(s.key()), c -> ActionResult.SUCCESS)));
+    r.offer(burst("10.0.0.1"));
+    Signal first = next();
+    assertThat(first.data()).containsEntry("action", "careless").containsEntry("result", "failure");
+    assertThat((String) first.data().get("reason")).contains("condition threw");
+    for (int i = 0; i < 5; i++) {
+      r.offer(burst("10.0.0." + (i + 2)));
+    }
+    r.offer(burst("marker")); // fails the careless condition too: counted, not published
+    Signal marker = next();
+    assertThat(marker.data()).as("no record per failing signal").containsEntry("action", "mark");
+    assertThat(published).isEmpty();
+    clock.advance(Duration.ofSeconds(60));
+    r.offer(burst("10.0.0.9"));
+    Signal again = next();
+    assertThat(again.data())
+        .containsEntry("action", "careless")
+        .containsEntry("result", "failure")
+        .containsEntry("suppressed", 6);
   }
 }

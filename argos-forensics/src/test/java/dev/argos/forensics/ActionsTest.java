@@ -91,6 +91,28 @@ class ActionsTest {
   }
 
   @Test
+  void quarantineKeyOnAnIncidentOfAllTrafficQuarantinesNoKey() throws Exception {
+    ActionRunner r = runner(null, new ActionSpec("quarantine", s -> true, Actions.quarantineKey()));
+    // a burst of all traffic (no key) is the origin: data.origin = {kind: key, name: "*"}
+    r.offer(incident("inc-3", "key", "*"));
+    Signal s = next();
+    assertThat(s.data()).containsEntry("result", "skipped").containsEntry("reason", "no key to quarantine");
+    assertThat(agent.quarantine().isQuarantined("*")).isFalse();
+    // a client whose key really is "*": the chain's origin step carries it, so it is quarantined
+    Map<String, Object> step = new java.util.HashMap<>();
+    step.put("type", "burst");
+    step.put("key", "*");
+    step.put("role", "origin");
+    r.offer(Signal.builder(Signal.TYPE_INCIDENT).severity(Severity.CRITICAL).key("inc-4").message("chain")
+        .data("state", "open")
+        .data("origin", Map.of("kind", "key", "name", "*", "type", "burst"))
+        .data("chain", List.of(step))
+        .build());
+    assertThat(next().data()).containsEntry("result", "success").containsEntry("quarantined", "*");
+    assertThat(agent.quarantine().isQuarantined("*")).isTrue();
+  }
+
+  @Test
   void quarantineKeyWithoutAQuarantineIsSkipped() throws Exception {
     try (Agent bare = Agent.createAgent(AgentConfig.builder().build())) {
       ActionRunner r =

@@ -125,6 +125,35 @@ class CorrelatorTest {
   }
 
   @Test
+  void aClientWhoseKeyIsAStarIsNamedAsThatKeyNotAsAllTraffic() {
+    // the key is the client's (attacker-controlled): "*" must not pass for a burst of all traffic
+    Correlator c = correlator();
+    c.onSignal(sig.burst("*", Severity.WARNING, "burst-1"));
+    clock.advanceMillis(300);
+    c.onSignal(sig.executorLag("orders", "orders-1", Severity.WARNING, "eventLoopLag-2", 120));
+    run(c, 1500);
+    Signal inc = last(published);
+    assertThat(origin(inc)).containsEntry("kind", "key").containsEntry("name", "*");
+    assertThat(step(inc, 0)).containsEntry("key", "*").containsEntry("role", "origin");
+    assertThat(inc.message()).contains("origin key \"*\"").doesNotContain("all traffic");
+    assertThat((String) inc.data().get(DataKeys.WHY)).contains("key \"*\" burst WARNING")
+        .doesNotContain("all traffic");
+  }
+
+  @Test
+  void aBurstOfAllTrafficIsNamedAllTraffic() {
+    Correlator c = correlator();
+    c.onSignal(sig.burst(null, Severity.WARNING, "burst-1"));
+    clock.advanceMillis(300);
+    c.onSignal(sig.executorLag("orders", "orders-1", Severity.WARNING, "eventLoopLag-2", 120));
+    run(c, 1500);
+    Signal inc = last(published);
+    assertThat(origin(inc)).containsEntry("kind", "key").containsEntry("name", "*");
+    assertThat(step(inc, 0)).containsEntry("key", null).containsEntry("role", "origin");
+    assertThat(inc.message()).contains("origin all traffic");
+  }
+
+  @Test
   void theLockOwnerIsTheOriginNotTheStalledThread() {
     Correlator c = correlator();
     c.onSignal(sig.executorLag("loop", "loop-1", Severity.WARNING, "eventLoopLag-5", 80));

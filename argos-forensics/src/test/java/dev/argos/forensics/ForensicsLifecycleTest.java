@@ -196,4 +196,31 @@ class ForensicsLifecycleTest {
       }
     }
   }
+
+  @Test
+  void attachingToAClosedAgentThrowsAndLeavesNoThreadNorRecording(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Agent agent = Agent.createAgent(AgentConfig.builder().build());
+    agent.close();
+    ForensicsConfig config = ForensicsConfig.builder()
+        .evidenceDir(dir)
+        .action("noop", s -> true, ctx -> ActionResult.SUCCESS)
+        .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Forensics.attach(agent, config))
+        .isInstanceOf(IllegalStateException.class);
+    // what the constructor started before it failed is stopped again: no thread, no JFR recording
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      List<String> left = new ArrayList<>();
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        String n = t.getName();
+        if (t.isAlive() && (n.equals(Forensics.THREAD_NAME) || n.equals(EvidenceCapture.THREAD_NAME)
+            || n.startsWith(ActionRunner.THREAD_NAME))) {
+          left.add(n);
+        }
+      }
+      assertThat(left).isEmpty();
+      assertThat(jdk.jfr.FlightRecorder.getFlightRecorder().getRecordings())
+          .noneMatch(r -> JfrRing.RECORDING_NAME.equals(r.getName())
+              && r.getState() == jdk.jfr.RecordingState.RUNNING);
+    });
+  }
 }

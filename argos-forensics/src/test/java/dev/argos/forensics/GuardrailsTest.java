@@ -133,4 +133,26 @@ class GuardrailsTest {
     assertThat(small.admit("a", "k0").attempt()).isEqualTo(1);
     assertThat(small.admit("a", "k9").refused()).isEqualTo(ActionResult.SUPPRESSED);
   }
+
+  @Test
+  void aFloodOfNewTargetsDoesNotLiftAPairsLoopCooldown() {
+    Guardrails small = new Guardrails(Set.of(), clock, 3);
+    // the victim's pair runs 3 times, then loops: 1 h cooldown
+    small.admit("restart", "victim");
+    clock.advance(Duration.ofSeconds(60));
+    small.admit("restart", "victim");
+    clock.advance(Duration.ofSeconds(300));
+    small.admit("restart", "victim");
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(small.admit("restart", "victim").reason()).contains("loop detected");
+    // an attacker's keys, each new, push the victim's pair out of the least recently used order
+    for (int i = 0; i < 100; i++) {
+      small.admit("restart", "attacker-" + i);
+    }
+    assertThat(small.size()).isEqualTo(3);
+    clock.advance(Duration.ofMinutes(1));
+    Guardrails.Decision d = small.admit("restart", "victim");
+    assertThat(d.refused()).as("still in its cooldown").isEqualTo(ActionResult.SUPPRESSED);
+    assertThat(d.reason()).contains("cooldown");
+  }
 }
