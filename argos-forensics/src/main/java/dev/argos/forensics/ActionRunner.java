@@ -19,14 +19,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,9 +46,9 @@ import org.slf4j.LoggerFactory;
  *       (they must be quick: a condition that throws counts as a failure of its action, published
  *       at most once a minute per action, with the count held back in {@code data.suppressed}) and the
  *       guardrails, and hands each run to a worker thread ({@value #THREAD_NAME}{@code -run-<n>})
- *       with a time limit (30 s by default). An action past its limit is interrupted and
- *       recorded as a {@link ActionResult#FAILURE} ("timed out"); the next action runs on
- *       another worker. At most {@value #MAX_WORKERS} workers exist: while that many actions
+ *       with a time limit (30 s by default), without waiting for it: a slow action delays no
+ *       other action. An action past its limit is interrupted and recorded as a {@link
+ *       ActionResult#FAILURE} ("timed out"). At most {@value #MAX_WORKERS} workers exist: while that many actions
  *       hang ignoring interrupts, further runs fail at once ("workers busy").
  *   <li>Signals of type {@value Signal#TYPE_ACTION} are never offered to actions (no loops).
  *   <li>A suppression that repeats the last one of its action and target (an incident updated
@@ -65,7 +64,9 @@ final class ActionRunner implements AutoCloseable {
    * Design notes. One dispatcher thread keeps the order of triggers and the guardrails'
    * bookkeeping single-threaded in practice (Guardrails is synchronized anyway). The action
    * itself runs on a pool worker so a hanging action costs a worker, not the dispatcher: the
-   * dispatcher waits on the Future with the time limit, then cancels it (interrupt). The pool
+   * dispatcher does not wait for it (the run publishes its own record when it ends); it keeps the
+   * runs in flight and, at each turn, interrupts and records those past their limit (polling its
+   * queue no longer than until the next limit). The pool
    * is a SynchronousQueue pool of at most MAX_WORKERS, so a hung worker is never reused and a
    * burst of hung actions is bounded.
    */
@@ -115,6 +116,9 @@ final class ActionRunner implements AutoCloseable {
   private final Map<String, long[]> conditionFailures = new java.util.HashMap<>();
   private final AtomicLong dropped = new AtomicLong();
   private final ThreadPoolExecutor workers;
+  /** Runs not yet settled (submitted, not ended, not timed out); at most MAX_WORKERS + a few. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Run> inFlight =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   // the threads the pool made (at most MAX_WORKERS alive): close() joins them, since the pool
   // says it has terminated a moment before its last thread has ended; pruned as they end
   private final java.util.Set<Thread> workerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -246,10 +250,11 @@ final class ActionRunner implements AutoCloseable {
     while (!closed) {
       Signal s;
       try {
-        s = queue.poll(1, TimeUnit.SECONDS);
+        s = queue.poll(untilNextDeadline(), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         return;
       }
+      expireRuns();
       if (s == null) {
         continue;
       }
@@ -315,10 +320,42 @@ final class ActionRunner implements AutoCloseable {
       return;
     }
     RunContext ctx = new RunContext(spec.name(), trigger, target, d.attempt());
-    Outcome o = runLimited(spec.action(), ctx);
-    Map<String, @Nullable Object> data = ctx.notes();
-    data.putAll(held);
-    publish(spec.name(), trigger, o.result, d.attempt(), o.reason, null, data);
+    // the time limit is real time (a thread running user code), whatever clock the guardrails use
+    Run run = new Run(spec, trigger, ctx, d.attempt(), held, System.nanoTime() + timeLimitNanos);
+    try {
+      inFlight.add(run);
+      run.future = workers.submit(run);
+    } catch (RejectedExecutionException e) {
+      run.settle(new Outcome(
+          ActionResult.FAILURE,
+          closed ? "closed" : "workers busy: " + MAX_WORKERS + " earlier actions still running past their time limit"));
+    }
+  }
+
+  /** Nanoseconds until the earliest running action's time limit, at most a second. */
+  private long untilNextDeadline() {
+    long now = System.nanoTime();
+    long wait = TimeUnit.SECONDS.toNanos(1);
+    for (Run r : inFlight) {
+      wait = Math.min(wait, Math.max(0, r.deadline - now));
+    }
+    return Math.max(TimeUnit.MILLISECONDS.toNanos(1), wait);
+  }
+
+  /** Interrupts and records as failed every running action past its time limit. */
+  private void expireRuns() {
+    long now = System.nanoTime();
+    for (Run r : inFlight) {
+      if (now - r.deadline >= 0
+          && r.settle(new Outcome(
+              ActionResult.FAILURE,
+              "timed out after " + Duration.ofNanos(timeLimitNanos) + " (interrupted)"))) {
+        Future<?> f = r.future;
+        if (f != null) {
+          f.cancel(true);
+        }
+      }
+    }
   }
 
   /**
@@ -345,35 +382,58 @@ final class ActionRunner implements AutoCloseable {
 
   private record Outcome(ActionResult result, @Nullable String reason) {}
 
-  private Outcome runLimited(Action action, RunContext ctx) {
-    Future<@Nullable ActionResult> f;
-    try {
-      f = workers.submit(() -> action.run(ctx));
-    } catch (RejectedExecutionException e) {
-      return new Outcome(
-          ActionResult.FAILURE,
-          closed ? "closed" : "workers busy: " + MAX_WORKERS + " earlier actions still running past their time limit");
+  /**
+   * One action run on a worker: it publishes its own record when it ends, unless the dispatcher
+   * has settled it first (its time limit passed: interrupted, "timed out"). So a slow action
+   * holds a worker, never the dispatcher nor the other actions.
+   */
+  private final class Run implements Runnable {
+    final ActionSpec spec;
+    final Signal trigger;
+    final RunContext ctx;
+    final int attempt;
+    final Map<String, @Nullable Object> held;
+    final long deadline;
+    final AtomicBoolean settled = new AtomicBoolean();
+    volatile @Nullable Future<?> future;
+
+    Run(ActionSpec spec, Signal trigger, RunContext ctx, int attempt,
+        Map<String, @Nullable Object> held, long deadline) {
+      this.spec = spec;
+      this.trigger = trigger;
+      this.ctx = ctx;
+      this.attempt = attempt;
+      this.held = held;
+      this.deadline = deadline;
     }
-    try {
-      ActionResult r = f.get(timeLimitNanos, TimeUnit.NANOSECONDS);
-      if (r == null) {
-        return new Outcome(ActionResult.FAILURE, "the action returned null");
+
+    @Override
+    public void run() {
+      Outcome o;
+      try {
+        ActionResult r = spec.action().run(ctx);
+        o = r == null
+            ? new Outcome(ActionResult.FAILURE, "the action returned null")
+            : new Outcome(r, ctx.reason());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        o = new Outcome(ActionResult.FAILURE, closed ? "interrupted: Argos is closing" : "interrupted");
+      } catch (Throwable t) { // the user's code: whatever it throws is its run's failure
+        o = new Outcome(ActionResult.FAILURE, Throwables.describe(t));
       }
-      return new Outcome(r, ctx.reason());
-    } catch (TimeoutException e) {
-      f.cancel(true);
-      return new Outcome(
-          ActionResult.FAILURE,
-          "timed out after " + Duration.ofNanos(timeLimitNanos) + " (interrupted)");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      return new Outcome(ActionResult.FAILURE, Throwables.describe(cause));
-    } catch (InterruptedException e) {
-      f.cancel(true);
-      Thread.currentThread().interrupt();
-      return new Outcome(ActionResult.FAILURE, "interrupted: Argos is closing");
-    } catch (RuntimeException e) { // CancellationException
-      return new Outcome(ActionResult.FAILURE, Throwables.describe(e));
+      settle(o);
+    }
+
+    /** Publishes {@code o} as this run's record, once; false when it was settled already. */
+    boolean settle(Outcome o) {
+      if (!settled.compareAndSet(false, true)) {
+        return false;
+      }
+      inFlight.remove(this);
+      Map<String, @Nullable Object> data = ctx.notes();
+      data.putAll(held);
+      publish(spec.name(), trigger, o.result, attempt, o.reason, null, data);
+      return true;
     }
   }
 
