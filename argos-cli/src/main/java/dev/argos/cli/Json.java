@@ -2,11 +2,8 @@ package dev.argos.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.HexFormat;
+import dev.argos.signals.internal.SafeJsonEscapes;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +13,6 @@ import org.jspecify.annotations.Nullable;
  * the {@code <script>} element it sits in).
  */
 final class Json {
-  private static final HexFormat HEX = HexFormat.of();
   private static final ObjectMapper TEXT = mapper(false);
   private static final ObjectMapper HTML = mapper(true);
 
@@ -54,46 +50,8 @@ final class Json {
 
   private static ObjectMapper mapper(boolean html) {
     JsonFactory f = new JsonFactory();
-    f.setCharacterEscapes(new SafeEscapes(html));
+    f.setCharacterEscapes(new SafeJsonEscapes(html));
     return new ObjectMapper(f);
   }
 
-  /** Escapes what a terminal or an HTML parser would act on. */
-  static final class SafeEscapes extends CharacterEscapes {
-    private static final long serialVersionUID = 1L;
-    private final int[] ascii;
-
-    SafeEscapes(boolean html) {
-      ascii = standardAsciiEscapesForJSON();
-      ascii[0x7f] = ESCAPE_STANDARD;
-      if (html) {
-        ascii['<'] = ESCAPE_STANDARD;
-        ascii['>'] = ESCAPE_STANDARD;
-        ascii['&'] = ESCAPE_STANDARD;
-        ascii['\''] = ESCAPE_STANDARD;
-      }
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return ascii;
-    }
-
-    @Override
-    public @Nullable SerializableString getEscapeSequence(int ch) {
-      if ((ch >= 0x80 && ch <= 0x9f)
-          || ch == 0x2028
-          || ch == 0x2029
-          || (ch >= 0x202a && ch <= 0x202e)
-          || (ch >= 0x2066 && ch <= 0x2069)
-          || ch == 0x200e
-          || ch == 0x200f
-          || ch == 0x061c
-          || ch == 0xfeff
-          || (ch >= 0xd800 && ch <= 0xdfff)) {
-        return new SerializedString("\\u" + HEX.toHexDigits((char) ch));
-      }
-      return null;
-    }
-  }
 }

@@ -1,10 +1,8 @@
 package dev.argos.live;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.argos.signals.internal.SafeJsonEscapes;
 import dev.argos.core.Signal;
 import dev.argos.core.internal.SafeText;
 import java.math.BigDecimal;
@@ -36,7 +34,7 @@ final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   static {
-    MAPPER.getFactory().setCharacterEscapes(new HtmlSafeEscapes());
+    MAPPER.getFactory().setCharacterEscapes(new SafeJsonEscapes(true));
   }
 
   private Json() {}
@@ -128,32 +126,4 @@ final class Json {
     return SafeText.neutralise(String.valueOf(v), MAX_STRING);
   }
 
-  /** Escapes what could end a script or an HTML context, on top of JSON's own escapes. */
-  private static final class HtmlSafeEscapes extends CharacterEscapes {
-    private static final long serialVersionUID = 1L;
-    private final int[] table;
-
-    HtmlSafeEscapes() {
-      table = CharacterEscapes.standardAsciiEscapesForJSON();
-      for (char c : new char[] {'<', '>', '&', '\''}) {
-        table[c] = CharacterEscapes.ESCAPE_STANDARD;
-      }
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return table.clone();
-    }
-
-    @Override
-    public @Nullable SerializableString getEscapeSequence(int ch) {
-      if (ch == 0x2028) {
-        return new SerializedString("\\u2028");
-      }
-      if (ch == 0x2029) {
-        return new SerializedString("\\u2029");
-      }
-      return null;
-    }
-  }
 }

@@ -1,15 +1,13 @@
 package dev.argos.signals;
 
-import dev.argos.core.internal.SafeText;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.argos.core.Severity;
 import dev.argos.core.Signal;
+import dev.argos.core.internal.SafeText;
+import dev.argos.signals.internal.SafeJsonEscapes;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -46,7 +44,7 @@ final class ProblemRecordCodec {
 
   private static ObjectMapper newMapper() {
     JsonFactory f = new JsonFactory();
-    f.setCharacterEscapes(new SafeEscapes());
+    f.setCharacterEscapes(new SafeJsonEscapes(false));
     return new ObjectMapper(f);
   }
 
@@ -241,41 +239,4 @@ final class ProblemRecordCodec {
     }
   }
 
-  /**
-   * Escapes, besides what JSON requires, DEL, C1 controls, line/paragraph separators, bidi
-   * controls, the BOM and every surrogate (so a lone surrogate in an untrusted key cannot break the
-   * writer). The output therefore never contains a character a line splitter or terminal would act
-   * on.
-   */
-  static final class SafeEscapes extends CharacterEscapes {
-    private static final long serialVersionUID = 1L;
-    private final int[] ascii;
-
-    SafeEscapes() {
-      ascii = standardAsciiEscapesForJSON();
-      ascii[0x7f] = ESCAPE_STANDARD;
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return ascii;
-    }
-
-    @Override
-    public @Nullable SerializableString getEscapeSequence(int ch) {
-      if ((ch >= 0x80 && ch <= 0x9f)
-          || ch == 0x2028
-          || ch == 0x2029
-          || (ch >= 0x202a && ch <= 0x202e)
-          || (ch >= 0x2066 && ch <= 0x2069)
-          || ch == 0x200e
-          || ch == 0x200f
-          || ch == 0x061c
-          || ch == 0xfeff
-          || (ch >= 0xd800 && ch <= 0xdfff)) {
-        return new SerializedString("\\u" + HEX.toHexDigits((char) ch));
-      }
-      return null;
-    }
-  }
 }
